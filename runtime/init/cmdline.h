@@ -1,0 +1,22 @@
+/* Reading the program's arguments and environment from the kernel command line. */
+#ifndef UKL_INIT_CMDLINE_H
+#define UKL_INIT_CMDLINE_H
+
+struct launch {
+	char *prog;	/* path of the program to start; "/app" unless ukl.prog= */
+	char **argv;	/* NULL-terminated; argv[0] is prog */
+	char **envp;	/* NULL-terminated */
+};
+
+/*
+ * Parse the kernel command line: ukl.prog=PATH, ukl.arg=WORD (repeated, in
+ * order) and ukl.env=KEY=VALUE (repeated). Words are percent-encoded by the
+ * runner, so any byte survives the kernel's own parser. Returns 0, or -1
+ * with a message on stderr.
+ */
+int parse_cmdline(const char *cmdline, struct launch *out);
+
+/* Decode %XX escapes in place; returns -1 on a malformed escape. */
+int percent_decode(char *s);
+
+#endif

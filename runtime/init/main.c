@@ -1,0 +1,155 @@
+/*
+ * ukl-init: PID 1 of every UKL guest, unikernel and normal process alike.
+ *
+ * Linux panics when PID 1 exits, so the program under test never is PID 1:
+ * this launcher mounts the usual filesystems, starts the program with the
+ * arguments and environment the runner put on the kernel command line,
+ * waits for it, reports its exit status to the host and powers the VM off.
+ * Starting both kinds of program the same way keeps the comparison between
+ * them fair.
+ *
+ * The status goes to the host twice: as a line on the console for people,
+ * and as a bare number on the second serial port, which the runner reads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include "cmdline.h"
+
+static void mount_or_warn(const char *src, const char *dir, const char *type)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, 0, NULL) < 0 && errno != EBUSY)
+		fprintf(stderr, "ukl-init: mount %s on %s: %s\n", type, dir,
+			strerror(errno));
+}
+
+/* Loopback must work even without ip= on the command line. */
+static void loopback_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return;
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+}
+
+/* Byte-exact output: no "\n" -> "\r\n" translation on the console. */
+static void console_raw_output(int fd)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) == 0) {
+		t.c_oflag &= ~OPOST;
+		tcsetattr(fd, TCSANOW, &t);
+	}
+}
+
+static char *read_cmdline(void)
+{
+	static char buf[8192];
+	int fd = open("/proc/cmdline", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+static int wait_for(pid_t app)
+{
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = wait(&status);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			return 120;	/* cannot happen: the app is our child */
+		if (pid != app)
+			continue;	/* an orphan we adopted */
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		if (WIFSIGNALED(status))
+			return 128 + WTERMSIG(status);
+	}
+}
+
+static void report_and_power_off(int status)
+{
+	char line[32];
+	int fd, len;
+
+	printf("ukl: exit status %d\n", status);
+	fflush(stdout);
+	len = snprintf(line, sizeof(line), "%d\n", status);
+	fd = open("/dev/ttyS1", O_WRONLY | O_NOCTTY);
+	if (fd >= 0) {
+		if (write(fd, line, len) != len)
+			perror("ukl-init: /dev/ttyS1");
+		tcdrain(fd);
+		close(fd);
+	}
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+int main(void)
+{
+	struct launch launch;
+	char *cmdline;
+	pid_t app;
+
+	mount_or_warn("proc", "/proc", "proc");
+	mount_or_warn("sysfs", "/sys", "sysfs");
+	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
+	mount_or_warn("tmpfs", "/tmp", "tmpfs");
+	loopback_up();
+	console_raw_output(STDOUT_FILENO);
+	setvbuf(stdout, NULL, _IONBF, 0);
+
+	cmdline = read_cmdline();
+	if (!cmdline || parse_cmdline(cmdline, &launch) < 0) {
+		fprintf(stderr, "ukl-init: cannot read the kernel command line\n");
+		report_and_power_off(120);
+	}
+
+	app = fork();
+	if (app < 0) {
+		perror("ukl-init: fork");
+		report_and_power_off(120);
+	}
+	if (app == 0) {
+		setsid();
+		execve(launch.prog, launch.argv, launch.envp);
+		fprintf(stderr, "ukl-init: cannot start %s: %s\n", launch.prog,
+			strerror(errno));
+		_exit(127);
+	}
+	report_and_power_off(wait_for(app));
+}

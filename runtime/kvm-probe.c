@@ -1,0 +1,5 @@
+/* Started by ukl-init when the runner checks whether KVM can boot a guest. */
+int main(void)
+{
+	return 42;
+}

@@ -1,0 +1,40 @@
+# Choosing QEMU's accelerator. KVM is used only after a probe boot under KVM
+# has worked on this machine: /dev/kvm can exist and still fail to run a
+# Linux guest (nested virtualisation). The answer is cached per host kernel
+# and QEMU version. Sourced; needs lib.sh and runtime.sh.
+
+ukl_kvm_works() {
+	local key answer kdir tmpd status
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	key=$( (uname -r; qemu-system-x86_64 --version | head -n 1) | sha256sum | cut -c1-16)
+	answer=$UKL_CACHE/kvm-probe-$key
+	if [ -f "$answer" ]; then
+		[ "$(cat "$answer")" = yes ]
+		return
+	fi
+	kdir=$(ls -d "$UKL_CACHE"/linux-ukl-*/build 2>/dev/null | head -n 1)
+	[ -n "$kdir" ] && [ -f "$kdir/.ukl-built" ] || return 1
+	ukl_say "checking once whether KVM can boot a guest here (up to 20s)"
+	tmpd=$(mktemp -d)
+	mkdir "$tmpd/root"
+	cp "$(ukl_init_binary)" "$tmpd/root/init"
+	cp "$(ukl_runtime_tool kvm-probe kvm-probe.c)" "$tmpd/root/app"
+	(cd "$tmpd/root" && find . | cpio -o -H newc --quiet >"$tmpd/initrd")
+	: >"$tmpd/status"
+	# A subshell, so that bash does not report QEMU's abort on KVM errors.
+	(timeout -k 2 20 qemu-system-x86_64 -M pc -accel kvm -cpu host -m 256M \
+		-display none -no-reboot -nodefaults -serial null \
+		-serial "file:$tmpd/status" -kernel "$kdir/vmlinux" \
+		-initrd "$tmpd/initrd" -append "console=ttyS0 panic=-1 quiet" \
+		</dev/null >/dev/null 2>&1 || true) 2>/dev/null
+	status=$(tr -dc '0-9' <"$tmpd/status")
+	rm -rf "$tmpd"
+	if [ "$status" = 42 ]; then
+		echo yes >"$answer"
+		ukl_say "KVM works here: using it"
+		return 0
+	fi
+	echo no >"$answer"
+	ukl_say "KVM cannot boot a guest here: using TCG (software emulation)"
+	return 1
+}

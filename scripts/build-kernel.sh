@@ -1,0 +1,102 @@
+#!/bin/bash
+# Unpack Debian's Linux 6.1, apply UKL's patch series, configure a small VM
+# kernel and build it, all in the cache. Prints the build directory.
+#
+#   scripts/build-kernel.sh [--variant ukl|plain]
+#
+# The cache key is a hash of every input (package version, patches, config
+# fragments, this script), so nothing is rebuilt when nothing changed, and a
+# changed input gets a fresh tree. Stamps in the tree record finished steps;
+# a step interrupted half-way is redone from its start.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+variant=ukl
+case "${1:-}" in
+--variant) variant=${2:?--variant needs ukl or plain} ;;
+"") ;;
+*) ukl_die "build-kernel: unknown option $1 (use --variant ukl|plain)" ;;
+esac
+case "$variant" in
+ukl | plain) ;;
+*) ukl_die "build-kernel: unknown variant $variant (use ukl or plain)" ;;
+esac
+
+tarball=/usr/src/linux-source-6.1.tar.xz
+[ -f "$tarball" ] || ukl_die "$tarball not found; run: bin/ukl setup"
+
+patchdir=$UKL_ROOT/kernel/patches
+fragments="$UKL_ROOT/kernel/ukl-vm.config"
+if [ "$variant" = ukl ] && [ -f "$UKL_ROOT/kernel/ukl-on.config" ]; then
+	fragments="$fragments $UKL_ROOT/kernel/ukl-on.config"
+fi
+patches=""
+while read -r p; do
+	case "$p" in '' | '#'*) continue ;; esac
+	[ -f "$patchdir/$p" ] || ukl_die "patch $p named in kernel/patches/series is missing"
+	patches="$patches $patchdir/$p"
+done <"$patchdir/series"
+
+# shellcheck disable=SC2086 # lists of files
+key=$( (ukl_pkg_version linux-source-6.1
+	echo "$variant"
+	ukl_hash "$0" "$patchdir/series" $patches $fragments) | sha256sum | cut -c1-16)
+top=$UKL_CACHE/linux-$variant-$key
+src=$top/src
+build=$top/build
+mkdir -p "$top"
+
+if [ ! -f "$src/.ukl-patched" ]; then
+	rm -rf "$src" "$build"
+	ukl_say "kernel: unpacking $(basename "$tarball") (about 10s)"
+	mkdir -p "$top/unpack"
+	tar -C "$top/unpack" -xf "$tarball"
+	mv "$top/unpack/linux-source-6.1" "$src"
+	rmdir "$top/unpack"
+	for p in $patches; do
+		ukl_say "kernel: applying $(basename "$p")"
+		patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+			ukl_die "patch $(basename "$p") does not apply to linux-source-6.1 $(ukl_pkg_version linux-source-6.1)"
+	done
+	touch "$src/.ukl-patched"
+fi
+
+if [ ! -f "$build/.ukl-configured" ]; then
+	rm -rf "$build"
+	mkdir -p "$build"
+	ukl_say "kernel: configuring ($variant)"
+	make -s -C "$src" O="$build" tinyconfig >"$top/config.log" 2>&1
+	# shellcheck disable=SC2086 # list of fragments
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
+		"$build/.config" $fragments >>"$top/config.log" 2>&1
+	make -s -C "$src" O="$build" olddefconfig >>"$top/config.log" 2>&1
+	# Every option a fragment asks for must have survived olddefconfig,
+	# or the kernel silently lacks a feature the tests rely on.
+	for f in $fragments; do
+		while IFS= read -r line; do
+			opt=${line%%=*}
+			val=${line#*=}
+			if [ "$val" = n ]; then
+				if grep -q "^$opt=" "$build/.config"; then
+					ukl_die "kernel config: $opt should be off but is on (see $top/config.log)"
+				fi
+			elif ! grep -qx "$line" "$build/.config"; then
+				ukl_die "kernel config: $line did not stick (a dependency is missing; see $top/config.log)"
+			fi
+		done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$f")
+	done
+	touch "$build/.ukl-configured"
+fi
+
+if [ ! -f "$build/.ukl-built" ]; then
+	total=$(cat "$UKL_CACHE/kernel-steps-$variant" 2>/dev/null || echo 0)
+	ukl_say "kernel: building vmlinux ($variant, $UKL_JOBS jobs; a cold build takes about 5 minutes on 2 cores)"
+	ukl_run_logged "kernel build" "$top/build.log" "$total" \
+		make -C "$src" O="$build" -j"$UKL_JOBS" vmlinux
+	grep -c -E '^ *(CC|AS|LD|AR|CCLD|GEN) ' "$top/build.log" \
+		>"$UKL_CACHE/kernel-steps-$variant" || true
+	touch "$build/.ukl-built"
+else
+	ukl_say "kernel: up to date ($build)"
+fi
+echo "$build"

@@ -1,0 +1,60 @@
+# Shared helpers for UKL's shell scripts: cache location, messages, progress,
+# input hashing. Sourced, never run.
+
+UKL_ROOT=${UKL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+UKL_CACHE=${UKL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ukl}
+UKL_JOBS=${UKL_JOBS:-$(( $(nproc) + 1 ))}
+
+ukl_say() { printf 'ukl: %s\n' "$*" >&2; }
+ukl_die() { printf 'ukl: error: %s\n' "$*" >&2; exit "${UKL_DIE_STATUS:-1}"; }
+
+# ukl_hash FILE... : one short hex digest over the names and contents of the
+# inputs, so that a changed patch or config gives a new cache key.
+ukl_hash() {
+	local f
+	for f in "$@"; do
+		printf '%s\n' "${f#"$UKL_ROOT"/}"
+		cat "$f"
+	done | sha256sum | cut -c1-16
+}
+
+# ukl_pkg_version PKG : the installed Debian version, part of every key so
+# that a security update of linux-source rebuilds.
+ukl_pkg_version() {
+	dpkg-query -W -f '${Version}' "$1" 2>/dev/null ||
+		ukl_die "package $1 is not installed; run: bin/ukl setup"
+}
+
+# ukl_run_logged STEP LOG TOTAL CMD... : run CMD with its output in LOG and
+# print one progress line every few seconds: the step, how many compile
+# lines so far (of TOTAL, if known) and the time taken. On failure print the
+# log's tail and where the full log is.
+ukl_run_logged() {
+	local step=$1 log=$2 total=$3 pid rc start now n
+	shift 3
+	start=$(date +%s)
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	local ticks=0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		ticks=$((ticks + 1))
+		[ $((ticks % 15)) -eq 0 ] || continue
+		kill -0 "$pid" 2>/dev/null || break
+		now=$(date +%s)
+		n=$(grep -c -E '^ *(CC|AS|LD|AR|CCLD|GEN) |^gcc |^[a-z/_-]*gcc ' "$log" || true)
+		if [ "$total" -gt 0 ]; then
+			[ "$n" -gt "$total" ] && n=$total
+			ukl_say "$step: $n/$total steps, $((now - start))s"
+		else
+			ukl_say "$step: $n steps, $((now - start))s"
+		fi
+	done
+	rc=0
+	wait "$pid" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		ukl_die "$step failed (status $rc); full log: $log"
+	fi
+	ukl_say "$step: done in $(( $(date +%s) - start ))s"
+}

@@ -1,0 +1,223 @@
+#!/bin/bash
+# bin/ukl run: boot an image under QEMU and return its program's exit status.
+# See usage() for the interface; README.md for the exit statuses.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime.sh"
+
+# Statuses of the runner itself (the program's own are 0-255).
+ST_NO_REPORT=120	# the guest stopped without reporting (panic, crash)
+ST_QEMU=121		# QEMU could not start or failed
+ST_TIMEOUT=124
+ST_USAGE=125
+ST_BAD_IMAGE=126
+ST_NO_IMAGE=127
+
+usage() {
+	cat <<'USAGE'
+usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
+               [-e KEY=VALUE]... [--userspace] [--accel auto|tcg|kvm] [-v]
+               IMAGE [-- ARG...]
+
+  IMAGE          a UKL image (from ukl-gcc), or with --userspace a static
+                 Linux program, run as a normal process on UKL's kernel
+  -m MEM         guest memory, as QEMU takes it (default 512M)
+  --smp N        virtual CPUs, 1 to 8 (default 1)
+  --timeout S    stop the VM after S seconds and exit with 124
+  -p H:G         forward 127.0.0.1:H on the host to TCP port G in the guest
+  -e KEY=VALUE   put KEY=VALUE in the program's environment
+  --userspace    IMAGE is a normal static program (the baseline)
+  --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
+  -v             show the kernel's boot messages
+USAGE
+}
+
+usage_error() {
+	printf 'ukl run: %s (see: ukl run --help)\n' "$1" >&2
+	exit $ST_USAGE
+}
+
+# Percent-encode one word for the kernel command line, where spaces,
+# quotes and non-ASCII bytes would otherwise be mangled.
+encode_word() {
+	local LC_ALL=C s=$1 out="" c i
+	if [ -z "$s" ]; then
+		printf '%%00'	# decodes to an empty string
+		return
+	fi
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case "$c" in
+		[A-Za-z0-9_./:,+@-]) out+=$c ;;
+		*) out+=$(printf '%%%02X' "'$c") ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+mem=512M
+smp=1
+timeout_s=0
+accel=${UKL_ACCEL:-auto}
+userspace=0
+verbose=0
+forwards=()
+envs=()
+image=""
+args=()
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	-m) [ $# -ge 2 ] || usage_error "-m needs a size"
+		[[ $2 =~ ^[0-9]+[MG]?$ ]] || usage_error "bad memory size '$2' (examples: 512M, 2G)"
+		mem=$2; shift 2 ;;
+	--smp) [ $# -ge 2 ] || usage_error "--smp needs a number"
+		[[ $2 =~ ^[1-8]$ ]] || usage_error "bad --smp '$2' (1 to 8)"
+		smp=$2; shift 2 ;;
+	--timeout) [ $# -ge 2 ] || usage_error "--timeout needs seconds"
+		[[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "bad --timeout '$2' (whole seconds > 0)"
+		timeout_s=$2; shift 2 ;;
+	-p) [ $# -ge 2 ] || usage_error "-p needs HOSTPORT:GUESTPORT"
+		if ! [[ $2 =~ ^([0-9]{1,5}):([0-9]{1,5})$ ]] ||
+			[ "${BASH_REMATCH[1]}" -lt 1 ] || [ "${BASH_REMATCH[1]}" -gt 65535 ] ||
+			[ "${BASH_REMATCH[2]}" -lt 1 ] || [ "${BASH_REMATCH[2]}" -gt 65535 ]; then
+			usage_error "malformed -p '$2' (want HOSTPORT:GUESTPORT, ports 1-65535)"
+		fi
+		forwards+=("$2"); shift 2 ;;
+	-e) [ $# -ge 2 ] || usage_error "-e needs KEY=VALUE"
+		[[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "malformed -e '$2' (want KEY=VALUE)"
+		envs+=("$2"); shift 2 ;;
+	--userspace) userspace=1; shift ;;
+	--accel) [ $# -ge 2 ] || usage_error "--accel needs auto, tcg or kvm"
+		accel=$2; shift 2 ;;
+	-v | --verbose) verbose=1; shift ;;
+	--) usage_error "no IMAGE before --" ;;
+	-*) usage_error "unknown option '$1'" ;;
+	*) image=$1; shift
+		if [ $# -gt 0 ]; then
+			[ "$1" = -- ] || usage_error "unexpected '$1' after IMAGE (program arguments go after --)"
+			shift
+			args=("$@")
+		fi
+		break ;;
+	esac
+done
+case "$accel" in auto | tcg | kvm) ;; *) usage_error "bad --accel '$accel' (auto, tcg or kvm)" ;; esac
+[ -n "$image" ] || usage_error "no IMAGE given"
+if [ ! -e "$image" ]; then
+	printf 'ukl run: image %s not found\n' "$image" >&2
+	exit $ST_NO_IMAGE
+fi
+bad_image() {
+	printf 'ukl run: %s: %s\n' "$image" "$1" >&2
+	exit $ST_BAD_IMAGE
+}
+[ -f "$image" ] && [ -r "$image" ] || bad_image "not a readable file"
+command -v qemu-system-x86_64 >/dev/null ||
+	{ printf 'ukl run: qemu-system-x86_64 not found; run: bin/ukl setup\n' >&2; exit $ST_QEMU; }
+
+# What kind of image is it? A kernel has its segments in the top 2 GiB.
+kind=$(LC_ALL=C readelf -lW "$image" 2>/dev/null | awk '
+	/^ *LOAD/ { load = 1; if ($3 ~ /^0xffffffff8/) kernel = 1 }
+	/^ *INTERP/ { interp = 1 }
+	END { if (!load) print "none"; else if (kernel) print "kernel";
+	      else if (interp) print "dynamic"; else print "static" }')
+case "$userspace/$kind" in
+0/kernel | 1/static) ;;
+0/static | 0/dynamic) bad_image "a normal Linux program, not a UKL image (run it with --userspace, or build it with ukl-gcc)" ;;
+1/dynamic) bad_image "dynamically linked; a --userspace program must be static (gcc -static)" ;;
+1/kernel) bad_image "a UKL image; drop --userspace to boot it" ;;
+*) bad_image "not an ELF image" ;;
+esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ukl-run.XXXXXX")
+qemu_pid=""
+cleanup() {
+	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill -TERM "$qemu_pid" 2>/dev/null || true
+		sleep 1
+		kill -KILL "$qemu_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The kernel command line carries the program's words, percent-encoded.
+cmdline="console=ttyS0 panic=-1 reboot=t"
+[ $verbose -eq 1 ] || cmdline+=" quiet"
+for a in ${args[@]+"${args[@]}"}; do
+	cmdline+=" ukl.arg=$(encode_word "$a")"
+done
+for e in ${envs[@]+"${envs[@]}"}; do
+	cmdline+=" ukl.env=$(encode_word "$e")"
+done
+
+qemu=(qemu-system-x86_64 -M pc -m "$mem" -smp "$smp" -display none
+	-no-reboot -nodefaults -chardev stdio,id=con,signal=off
+	-serial chardev:con -serial "file:$tmp/status")
+
+netdev="user,id=n0,restrict=on"
+for f in ${forwards[@]+"${forwards[@]}"}; do
+	netdev+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f##*:}"
+done
+qemu+=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
+cmdline+=" ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
+
+if [ $userspace -eq 1 ]; then
+	kernel_build=$("$UKL_ROOT/scripts/build-kernel.sh" 2>&1 >"$tmp/kdir") ||
+		{ printf '%s\n' "$kernel_build" >&2; exit $ST_QEMU; }
+	kernel=$(cat "$tmp/kdir")/vmlinux
+	init=$(ukl_init_binary)
+	mkdir -p "$tmp/root"
+	cp "$init" "$tmp/root/init"
+	cp "$image" "$tmp/root/app"
+	(cd "$tmp/root" && find . | cpio -o -H newc --quiet >"$tmp/initrd")
+	qemu+=(-kernel "$kernel" -initrd "$tmp/initrd")
+else
+	qemu+=(-kernel "$image")
+fi
+[ ${#cmdline} -lt 2000 ] || usage_error "arguments and environment too long for the kernel command line (${#cmdline} bytes, limit 2000)"
+qemu+=(-append "$cmdline")
+
+. "$UKL_ROOT/scripts/accel.sh"
+case "$accel" in
+auto) if ukl_kvm_works; then qemu+=(-accel kvm -cpu host); else qemu+=(-accel tcg -cpu max); fi ;;
+kvm) qemu+=(-accel kvm -cpu host) ;;
+tcg) qemu+=(-accel tcg -cpu max) ;;
+esac
+
+: >"$tmp/status"
+start=$(date +%s)
+"${qemu[@]}" </dev/null 2>"$tmp/qemu.err" &
+qemu_pid=$!
+timed_out=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	if [ "$timeout_s" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$timeout_s" ]; then
+		timed_out=1
+		kill -TERM "$qemu_pid" 2>/dev/null || true
+		break
+	fi
+	sleep 0.2
+done
+qemu_rc=0
+wait "$qemu_pid" || qemu_rc=$?
+qemu_pid=""
+
+if [ $timed_out -eq 1 ]; then
+	printf 'ukl run: timed out after %ss; VM stopped\n' "$timeout_s" >&2
+	exit $ST_TIMEOUT
+fi
+status=$(tr -dc '0-9\n' <"$tmp/status" | head -n 1)
+if [ -n "$status" ]; then
+	exit "$status"
+fi
+if [ "$qemu_rc" -ne 0 ]; then
+	printf 'ukl run: QEMU failed (status %s):\n' "$qemu_rc" >&2
+	head -n 5 "$tmp/qemu.err" >&2
+	exit $ST_QEMU
+fi
+printf 'ukl run: the guest stopped without reporting an exit status (kernel panic? rerun with -v)\n' >&2
+exit $ST_NO_REPORT

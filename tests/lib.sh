@@ -1,0 +1,48 @@
+# Helpers for the test cases: building guest programs, running the runner
+# and checking what came back. Sourced by tests/run.sh and the cases.
+
+UKL=${UKL_ROOT}/bin/ukl
+
+fail() {
+	echo "FAILED: $*"
+	exit 1
+}
+
+# guest_userspace NAME : print the path of tests/guest/NAME.c built as a
+# normal static program (cached by source hash).
+guest_userspace() {
+	local src=$UKL_ROOT/tests/guest/$1.c key out
+	key=$(sha256sum "$src" | cut -c1-16)
+	out=$UKL_CACHE/tests/userspace/$1-$key
+	if [ ! -x "$out" ]; then
+		mkdir -p "$(dirname "$out")"
+		gcc -static -O2 -Wall -o "$out.tmp" "$src" -lpthread -lm
+		mv "$out.tmp" "$out"
+	fi
+	echo "$out"
+}
+
+# run_guest OUTFILE ARGS... : run "ukl run ARGS...", keep stdout and stderr
+# in OUTFILE, and set $status to the runner's exit status.
+run_guest() {
+	local out=$1
+	shift
+	status=0
+	"$UKL" run "$@" >"$out" 2>&1 || status=$?
+	echo "--- ukl run $* -> status $status"
+	cat "$out"
+}
+
+expect_status() {
+	[ "$status" -eq "$1" ] || fail "expected status $1, got $status"
+}
+
+# expect_line FILE LINE : FILE has LINE as a whole line.
+expect_line() {
+	grep -qxF -- "$2" "$1" || fail "no line '$2' in the output"
+}
+
+# qemu_count : how many QEMU processes run now (to find leftovers).
+qemu_count() {
+	pgrep -c -x qemu-system-x86 || true
+}
