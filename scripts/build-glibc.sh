@@ -13,21 +13,32 @@ tarball=/usr/src/glibc/glibc-2.36.tar.xz
 [ -f "$tarball" ] || ukl_die "$tarball not found; run: bin/ukl setup"
 patchfile=$UKL_ROOT/glibc/ukl-glibc-2.36.patch
 cflags="-O2 -mno-red-zone -g0 -pipe"
+configure_opts="--prefix=/usr --disable-werror --disable-profile --disable-nscd
+--disable-timezone-tools --without-selinux"
+# Bump when the build steps below change what they produce.
+recipe=1
 
 key=$( (ukl_pkg_version glibc-source
-	echo "$cflags"
-	ukl_hash "$0" "$patchfile") | sha256sum | cut -c1-16)
+	echo "$cflags $configure_opts $recipe"
+	ukl_hash "$patchfile") | sha256sum | cut -c1-16)
 top=$UKL_CACHE/glibc-$key
 src=$top/src
 build=$top/build
 out=$top/ukl
 
 if [ -f "$out/.ukl-done" ]; then
-	ukl_say "glibc: up to date ($out)"
+	[ "${1:-}" = --quiet ] || ukl_say "glibc: up to date ($out)"
 	echo "$out"
 	exit 0
 fi
 mkdir -p "$top"
+# One build of a tree at a time: a second caller waits, then finds it done.
+exec 9>"$top/.lock"
+flock 9
+if [ -f "$out/.ukl-done" ]; then
+	echo "$out"
+	exit 0
+fi
 
 if [ ! -f "$src/.ukl-patched" ]; then
 	rm -rf "$src" "$build"
@@ -45,9 +56,9 @@ if [ ! -f "$build/.ukl-configured" ]; then
 	rm -rf "$build"
 	mkdir -p "$build"
 	ukl_say "glibc: configuring (CFLAGS=$cflags)"
-	(cd "$build" && "$src/configure" --prefix=/usr --disable-werror \
-		--disable-profile --disable-nscd --disable-timezone-tools \
-		--without-selinux CFLAGS="$cflags") >"$top/configure.log" 2>&1 ||
+	# shellcheck disable=SC2086 # a list of options
+	(cd "$build" && "$src/configure" $configure_opts CFLAGS="$cflags") \
+		>"$top/configure.log" 2>&1 ||
 		{ tail -n 20 "$top/configure.log" >&2; ukl_die "glibc configure failed; log: $top/configure.log"; }
 	touch "$build/.ukl-configured"
 fi

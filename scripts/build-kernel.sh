@@ -12,11 +12,15 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 variant=ukl
-case "${1:-}" in
---variant) variant=${2:?--variant needs ukl or plain} ;;
-"") ;;
-*) ukl_die "build-kernel: unknown option $1 (use --variant ukl|plain)" ;;
-esac
+quiet=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--variant) variant=${2:?--variant needs ukl or plain}; shift ;;
+	--quiet) quiet=1 ;;
+	*) ukl_die "build-kernel: unknown option $1 (use --variant ukl|plain, --quiet)" ;;
+	esac
+	shift
+done
 case "$variant" in
 ukl | plain) ;;
 *) ukl_die "build-kernel: unknown variant $variant (use ukl or plain)" ;;
@@ -37,14 +41,19 @@ while read -r p; do
 	patches="$patches $patchdir/$p"
 done <"$patchdir/series"
 
+# Bump when the build steps below change what they produce.
+recipe=1
 # shellcheck disable=SC2086 # lists of files
 key=$( (ukl_pkg_version linux-source-6.1
-	echo "$variant"
-	ukl_hash "$0" "$patchdir/series" $patches $fragments) | sha256sum | cut -c1-16)
+	echo "$variant $recipe"
+	ukl_hash "$patchdir/series" $patches $fragments) | sha256sum | cut -c1-16)
 top=$UKL_CACHE/linux-$variant-$key
 src=$top/src
 build=$top/build
 mkdir -p "$top"
+# One build of a tree at a time: a second caller waits, then finds it done.
+exec 9>"$top/.lock"
+flock 9
 
 if [ ! -f "$src/.ukl-patched" ]; then
 	rm -rf "$src" "$build"
@@ -96,7 +105,7 @@ if [ ! -f "$build/.ukl-built" ]; then
 	grep -c -E '^ *(CC|AS|LD|AR|CCLD|GEN) ' "$top/build.log" \
 		>"$UKL_CACHE/kernel-steps-$variant" || true
 	touch "$build/.ukl-built"
-else
+elif [ $quiet -eq 0 ]; then
 	ukl_say "kernel: up to date ($build)"
 fi
 echo "$build"

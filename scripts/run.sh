@@ -27,6 +27,8 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   -p H:G         forward 127.0.0.1:H on the host to TCP port G in the guest
   -e KEY=VALUE   put KEY=VALUE in the program's environment
   --userspace    IMAGE is a normal static program (the baseline)
+  --file H:G     with --userspace, also put host file H at guest path G
+                 (a UKL image gets its files from ukl-gcc --add-file)
   --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
   -v             show the kernel's boot messages
 USAGE
@@ -63,6 +65,7 @@ userspace=0
 verbose=0
 forwards=()
 envs=()
+files=()
 image=""
 args=()
 
@@ -89,6 +92,10 @@ while [ $# -gt 0 ]; do
 		[[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "malformed -e '$2' (want KEY=VALUE)"
 		envs+=("$2"); shift 2 ;;
 	--userspace) userspace=1; shift ;;
+	--file) [ $# -ge 2 ] || usage_error "--file needs HOSTPATH:GUESTPATH"
+		[[ $2 =~ ^[^:]+:/[^:]+$ ]] || usage_error "malformed --file '$2' (want HOSTPATH:/GUEST/PATH)"
+		[ -f "${2%%:*}" ] || usage_error "--file: ${2%%:*} is not a file"
+		files+=("$2"); shift 2 ;;
 	--accel) [ $# -ge 2 ] || usage_error "--accel needs auto, tcg or kvm"
 		accel=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
@@ -104,6 +111,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$accel" in auto | tcg | kvm) ;; *) usage_error "bad --accel '$accel' (auto, tcg or kvm)" ;; esac
+[ ${#files[@]} -eq 0 ] || [ $userspace -eq 1 ] || usage_error "--file goes with --userspace (UKL images get files from ukl-gcc --add-file)"
 [ -n "$image" ] || usage_error "no IMAGE given"
 if [ ! -e "$image" ]; then
 	printf 'ukl run: image %s not found\n' "$image" >&2
@@ -167,13 +175,23 @@ qemu+=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
 cmdline+=" ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
 
 if [ $userspace -eq 1 ]; then
-	kernel_build=$("$UKL_ROOT/scripts/build-kernel.sh" 2>&1 >"$tmp/kdir") ||
-		{ printf '%s\n' "$kernel_build" >&2; exit $ST_QEMU; }
-	kernel=$(cat "$tmp/kdir")/vmlinux
+	# UKL_KERNEL: a kernel to use instead of the cached build (for
+	# kernel development).
+	if [ -n "${UKL_KERNEL:-}" ]; then
+		kernel=$UKL_KERNEL
+	else
+		kernel_build=$("$UKL_ROOT/scripts/build-kernel.sh" 2>&1 >"$tmp/kdir") ||
+			{ printf '%s\n' "$kernel_build" >&2; exit $ST_QEMU; }
+		kernel=$(cat "$tmp/kdir")/vmlinux
+	fi
 	init=$(ukl_init_binary)
 	mkdir -p "$tmp/root"
 	cp "$init" "$tmp/root/init"
 	cp "$image" "$tmp/root/app"
+	for f in ${files[@]+"${files[@]}"}; do
+		mkdir -p "$tmp/root$(dirname "${f#*:}")"
+		cp "${f%%:*}" "$tmp/root${f#*:}"
+	done
 	(cd "$tmp/root" && find . | cpio -o -H newc --quiet >"$tmp/initrd")
 	qemu+=(-kernel "$kernel" -initrd "$tmp/initrd")
 else

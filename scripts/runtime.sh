@@ -25,3 +25,25 @@ ukl_runtime_tool() {
 ukl_init_binary() {
 	ukl_runtime_tool ukl-init init/main.c init/cmdline.c
 }
+
+# ukl_app_runtime : print the path of ukl-rt.o, the small runtime every UKL
+# application is linked with (runtime/app/*.c, compiled for ring 0). It is
+# an object, not an archive, so that its definitions win over libgcc's.
+ukl_app_runtime() {
+	local key out objs="" src obj
+	key=$(ukl_hash "$UKL_ROOT"/runtime/app/*.c)
+	out=$UKL_CACHE/runtime/ukl-rt-$key.o
+	if [ ! -f "$out" ]; then
+		mkdir -p "$UKL_CACHE/runtime/obj-$key"
+		for src in "$UKL_ROOT"/runtime/app/*.c; do
+			obj=$UKL_CACHE/runtime/obj-$key/$(basename "$src" .c).o
+			gcc -O2 -Wall -Wextra -Werror -mno-red-zone -fPIE -c -o "$obj" "$src" ||
+				ukl_die "cannot build the UKL runtime ($src)"
+			objs="$objs $obj"
+		done
+		# shellcheck disable=SC2086 # a list of objects
+		ld -r -o "$out.tmp" $objs
+		mv "$out.tmp" "$out"
+	fi
+	echo "$out"
+}

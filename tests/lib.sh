@@ -22,6 +22,25 @@ guest_userspace() {
 	echo "$out"
 }
 
+# guest_ukl NAME [UKL-GCC ARGS...] : print the path of tests/guest/NAME.c
+# built with ukl-gcc as a UKL image, cached by everything that goes into it.
+guest_ukl() {
+	local name=$1 src=$UKL_ROOT/tests/guest/$1.c key out kb
+	shift
+	kb=$("$UKL_ROOT/scripts/build-kernel.sh" --quiet)
+	key=$( (cat "$src" "$UKL_ROOT"/toolchain/* "$UKL_ROOT"/bin/ukl-gcc \
+		"$UKL_ROOT"/scripts/link-image.sh "$UKL_ROOT"/scripts/check-image.sh \
+		"$UKL_ROOT"/runtime/app/*.c "$UKL_ROOT"/runtime/init/*.[ch]
+		echo "$kb $*"
+		stat -c %Y "$kb/vmlinux") | sha256sum | cut -c1-16)
+	out=$UKL_CACHE/tests/ukl/$name-$key.ukl
+	if [ ! -f "$out" ]; then
+		mkdir -p "$(dirname "$out")"
+		"$UKL_ROOT/bin/ukl-gcc" -O2 -Wall -pthread "$@" -o "$out" "$src" -lm >&2
+	fi
+	echo "$out"
+}
+
 # run_guest OUTFILE ARGS... : run "ukl run ARGS...", keep stdout and stderr
 # in OUTFILE, and set $status to the runner's exit status.
 run_guest() {

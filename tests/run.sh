@@ -13,8 +13,15 @@ files=("$@")
 [ ${#files[@]} -gt 0 ] || files=("$tests_dir"/cases/*.sh)
 
 # Build what the tests boot before the first test, with progress on the
-# terminal, so no single test's log holds a five-minute kernel build.
-"$UKL_ROOT/scripts/build-kernel.sh" >/dev/null
+# terminal, so that no single test's log holds a five-minute build: the
+# UKL kernel, the same patched kernel with CONFIG_UNIKERNEL_LINUX=n, and
+# UKL's glibc.
+# UKL_TESTS_PREPARE=0 skips this (the tests then build what they need).
+if [ "${UKL_TESTS_PREPARE:-1}" != 0 ]; then
+	"$UKL_ROOT/scripts/build-kernel.sh" >/dev/null
+	"$UKL_ROOT/scripts/build-kernel.sh" --variant plain >/dev/null
+	"$UKL_ROOT/scripts/build-glibc.sh" >/dev/null
+fi
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/ukl-tests.XXXXXX")
 passed=0

@@ -1,0 +1,35 @@
+#!/bin/bash
+# Check the application side of a UKL image (the code between
+# __ukl_text_start and __ukl_text_end):
+#   - no syscall, sysenter or int $0x80: in ring 0 they do not enter the
+#     kernel; UKL's glibc calls __ukl_syscall instead;
+#   - no red zone: an interrupt taken in ring 0 pushes its frame right
+#     below %rsp, so code must never keep data there (-mno-red-zone).
+# Prints each offending function and exits 1; exits 0 when clean.
+#
+#   check-image.sh IMAGE
+set -eu
+[ $# -eq 1 ] || { echo "usage: check-image.sh IMAGE" >&2; exit 2; }
+image=$1
+
+range=$(nm "$image" | awk '$3 == "__ukl_text_start" { s = $1 } $3 == "__ukl_text_end" { e = $1 }
+	END { if (s && e) print s, e }')
+if [ -z "$range" ]; then
+	echo "check-image: $image has no application text (__ukl_text_start/end)" >&2
+	exit 1
+fi
+set -- $range
+
+objdump -d --no-show-raw-insn --start-address="0x$1" --stop-address="0x$2" "$image" |
+awk '
+	/^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn); next }
+	/\t(syscall|sysenter)[ \t]*$/ || /\tint +\$0x80/ {
+		bad[fn] = bad[fn] " syscall-instruction"; n++; next }
+	/[ ,(]-0x[0-9a-f]+\(%rsp[,)]/ { if (!(fn in rz)) { rz[fn] = 1; bad[fn] = bad[fn] " red-zone" }; n++ }
+	END {
+		for (f in bad) printf "check-image: %s:%s\n", f, bad[f]
+		exit n > 0
+	}' >&2 || {
+	echo "check-image: the application code above must not run in ring 0 (rebuild it with ukl-gcc; see docs/ukl-gcc.md)" >&2
+	exit 1
+}
