@@ -25,14 +25,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cp "$UKL_ROOT/examples/echo/echo.c" "$UKL_ROOT/examples/echo/Makefile" "$work/"
+cp "$UKL_ROOT"/examples/echo/*.c "$UKL_ROOT/examples/echo/Makefile" "$work/"
 if [ "$mode" = ukl ]; then
 	ukl_say "demo: building examples/echo with CC=ukl-gcc"
-	make -s -C "$work" CC="$UKL_ROOT/bin/ukl-gcc"
+	make -s -C "$work" CC="$UKL_ROOT/bin/ukl-gcc" echo
 	run_flags=()
 else
 	ukl_say "demo: building examples/echo as a normal static program"
-	make -s -C "$work" CC=gcc LDFLAGS=-static CFLAGS="-O2 -Wall -static"
+	make -s -C "$work" CC=gcc CFLAGS="-O2 -Wall -static" echo
 	run_flags=(--userspace)
 fi
 
