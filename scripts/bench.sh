@@ -77,7 +77,18 @@ bench_syscall() {
 			fi >"$work/$mode-$r.out" || ukl_die "bench syscall: the $mode run failed (see $work/$mode-$r.out)"
 		done
 	done
+	# Once more with QEMU's -icount: the guest's clock then counts executed
+	# instructions, so "ns" reads as instructions per call, free of noise.
+	ukl_say "bench syscall: instruction counts (-icount), ukl and process"
+	"$UKL_ROOT/bin/ukl" run --icount --timeout 600 "$work/syscall-bench.ukl" -- 1 \
+		>"$work/icount-ukl.out" || ukl_die "bench syscall: the icount ukl run failed"
+	"$UKL_ROOT/bin/ukl" run --icount --timeout 600 --userspace "$work/syscall-bench" -- 1 \
+		>"$work/icount-process.out" || ukl_die "bench syscall: the icount process run failed"
 	machine_line
+	echo "instructions per call (QEMU -icount; the ns column counts instructions):"
+	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work/icount-ukl.out" -- \
+		"$work/icount-process.out" | sed '$d'
+	echo "time per call (wall clock, median of $rounds rounds):"
 	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work"/ukl-*.out -- "$work"/process-*.out
 }
 

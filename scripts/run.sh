@@ -31,6 +31,8 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
                  (a UKL image gets its files from ukl-gcc --add-file)
   --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
   -v             show the kernel's boot messages
+  --icount       TCG with -icount shift=0: the guest's clock counts
+                 executed instructions (1 ns each), a noise-free measure
 USAGE
 }
 
@@ -63,6 +65,7 @@ timeout_s=0
 accel=${UKL_ACCEL:-auto}
 userspace=0
 verbose=0
+icount=0
 forwards=()
 envs=()
 files=()
@@ -99,6 +102,7 @@ while [ $# -gt 0 ]; do
 	--accel) [ $# -ge 2 ] || usage_error "--accel needs auto, tcg or kvm"
 		accel=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
+	--icount) icount=1; accel=tcg; shift ;;
 	--) usage_error "no IMAGE before --" ;;
 	-*) usage_error "unknown option '$1'" ;;
 	*) image=$1; shift
@@ -206,6 +210,7 @@ auto) if ukl_kvm_works; then qemu+=(-accel kvm -cpu host); else qemu+=(-accel tc
 kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel tcg -cpu max) ;;
 esac
+[ $icount -eq 0 ] || qemu+=(-icount shift=0,sleep=off)
 
 : >"$tmp/status"
 start=$(date +%s)
