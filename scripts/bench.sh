@@ -44,8 +44,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-bench.XXXXXX")
 runner_pid=""
 cleanup() {
-	[ -z "$runner_pid" ] || kill "$runner_pid" 2>/dev/null || true
-	[ -z "$runner_pid" ] || wait "$runner_pid" 2>/dev/null || true
+	ukl_stop "$runner_pid"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -110,8 +109,7 @@ bench_echo() {
 			"$work/echo-client" -p "$port" -n "$count" -w "$warmup" -s "$size" \
 				-o "$out/$mode-$r.csv" -q ||
 				ukl_die "bench echo: the client failed against $mode"
-			kill "$runner_pid" 2>/dev/null || true
-			wait "$runner_pid" 2>/dev/null || true
+			ukl_stop "$runner_pid"
 			runner_pid=""
 		done
 	done

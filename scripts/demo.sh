@@ -19,8 +19,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-demo.XXXXXX")
 runner_pid=""
 cleanup() {
-	[ -z "$runner_pid" ] || kill "$runner_pid" 2>/dev/null || true
-	[ -z "$runner_pid" ] || wait "$runner_pid" 2>/dev/null || true
+	ukl_stop "$runner_pid"
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -58,3 +58,11 @@ ukl_run_logged() {
 	fi
 	ukl_say "$step: done in $(( $(date +%s) - start ))s"
 }
+
+# ukl_stop PID : stop a command this script started in the background (a
+# booted VM's runner) and wait for it, quietly. An empty PID does nothing.
+ukl_stop() {
+	[ -n "${1:-}" ] || return 0
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
