@@ -16,10 +16,7 @@ ukl_kvm_works() {
 	[ -n "$kdir" ] && [ -f "$kdir/.ukl-built" ] || return 1
 	ukl_say "checking once whether KVM can boot a guest here (up to 20s)"
 	tmpd=$(mktemp -d)
-	mkdir "$tmpd/root"
-	cp "$(ukl_init_binary)" "$tmpd/root/init"
-	cp "$(ukl_runtime_tool kvm-probe kvm-probe.c)" "$tmpd/root/app"
-	(cd "$tmpd/root" && find . | cpio -o -H newc --quiet >"$tmpd/initrd")
+	ukl_initrd "$tmpd/initrd" "$(ukl_runtime_tool kvm-probe kvm-probe.c)"
 	: >"$tmpd/status"
 	# A subshell, so that bash does not report QEMU's abort on KVM errors.
 	(timeout -k 2 20 qemu-system-x86_64 -M pc -accel kvm -cpu host -m 256M \

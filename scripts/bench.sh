@@ -56,6 +56,16 @@ build_both() {
 	gcc -O2 -static -o "$work/$2" "$1"
 }
 
+# boot_args MODE NAME : set $boot to the "ukl run" arguments that boot
+# $work/NAME as MODE: the UKL image, or the normal program (process).
+boot_args() {
+	if [ "$1" = ukl ]; then
+		boot=("$work/$2.ukl")
+	else
+		boot=(--userspace "$work/$2")
+	fi
+}
+
 machine_line() {
 	printf 'machine: %s, %s CPUs, QEMU %s, accelerator %s\n' \
 		"$(uname -r)" "$(nproc)" \
@@ -64,25 +74,25 @@ machine_line() {
 }
 
 bench_syscall() {
-	local r mode
+	local r mode boot
 	build_both "$UKL_ROOT/bench/guest/syscall-bench.c" syscall-bench
 	for r in $(seq 1 "$rounds"); do
 		for mode in ukl process; do
 			ukl_say "bench syscall: round $r/$rounds, $mode"
-			if [ $mode = ukl ]; then
-				"$UKL_ROOT/bin/ukl" run --timeout 600 "$work/syscall-bench.ukl" -- "$scale"
-			else
-				"$UKL_ROOT/bin/ukl" run --timeout 600 --userspace "$work/syscall-bench" -- "$scale"
-			fi >"$work/$mode-$r.out" || ukl_die "bench syscall: the $mode run failed (see $work/$mode-$r.out)"
+			boot_args $mode syscall-bench
+			"$UKL_ROOT/bin/ukl" run --timeout 600 "${boot[@]}" -- "$scale" \
+				>"$work/$mode-$r.out" ||
+				ukl_die "bench syscall: the $mode run failed (see $work/$mode-$r.out)"
 		done
 	done
 	# Once more with QEMU's -icount: the guest's clock then counts executed
 	# instructions, so "ns" reads as instructions per call, free of noise.
-	ukl_say "bench syscall: instruction counts (-icount), ukl and process"
-	"$UKL_ROOT/bin/ukl" run --icount --timeout 600 "$work/syscall-bench.ukl" -- 1 \
-		>"$work/icount-ukl.out" || ukl_die "bench syscall: the icount ukl run failed"
-	"$UKL_ROOT/bin/ukl" run --icount --timeout 600 --userspace "$work/syscall-bench" -- 1 \
-		>"$work/icount-process.out" || ukl_die "bench syscall: the icount process run failed"
+	for mode in ukl process; do
+		ukl_say "bench syscall: instruction counts (-icount), $mode"
+		boot_args $mode syscall-bench
+		"$UKL_ROOT/bin/ukl" run --icount --timeout 600 "${boot[@]}" -- 1 \
+			>"$work/icount-$mode.out" || ukl_die "bench syscall: the icount $mode run failed"
+	done
 	machine_line
 	echo "instructions per call (QEMU -icount; the ns column counts instructions):"
 	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work/icount-ukl.out" -- \
@@ -92,19 +102,16 @@ bench_syscall() {
 }
 
 bench_echo() {
-	local r mode flags
+	local r mode boot
 	build_both "$UKL_ROOT/examples/echo/echo.c" echo
 	gcc -O2 -Wall -o "$work/echo-client" "$UKL_ROOT/bench/echo-client.c" -lpthread
 	mkdir -p "$out"
 	for r in $(seq 1 "$rounds"); do
 		for mode in ukl process; do
 			ukl_say "bench echo: round $r/$rounds, $mode, $count messages of $size bytes"
-			flags=()
-			[ $mode = ukl ] || flags=(--userspace)
-			image=$work/echo.ukl
-			[ $mode = ukl ] || image=$work/echo
-			"$UKL_ROOT/bin/ukl" run --timeout 900 ${flags[@]+"${flags[@]}"} \
-				-p "$port:7" "$image" >"$work/$mode-$r.console" 2>&1 &
+			boot_args $mode echo
+			"$UKL_ROOT/bin/ukl" run --timeout 900 -p "$port:7" "${boot[@]}" \
+				>"$work/$mode-$r.console" 2>&1 &
 			runner_pid=$!
 			"$work/echo-client" -p "$port" -n "$count" -w "$warmup" -s "$size" \
 				-o "$out/$mode-$r.csv" -q ||
@@ -118,7 +125,7 @@ bench_echo() {
 		--process "$out"/process-*.csv --plots "$out" >"$work/summary"
 	cat "$work/summary" >>"$out/summary.txt"
 	plot_echo
-	sed -n '1,$p' "$work/summary"
+	cat "$work/summary"
 }
 
 plot_echo() {
@@ -167,16 +174,19 @@ cloud_kernel() {
 }
 
 bench_boot() {
-	local r cloud timer=$UKL_ROOT/bench/boot-timer.py marker="boot-probe: main reached"
+	local r mode boot cloud timer=$UKL_ROOT/bench/boot-timer.py marker="boot-probe: main reached"
 	build_both "$UKL_ROOT/bench/guest/boot-probe.c" boot-probe
 	cloud=$(cloud_kernel)
 	for r in $(seq 1 "$rounds"); do
 		ukl_say "bench boot: round $r/$rounds"
-		"$timer" "$marker" "$UKL_ROOT/bin/ukl" run --timeout 300 "$work/boot-probe.ukl" >>"$work/ukl.times"
-		"$timer" "$marker" "$UKL_ROOT/bin/ukl" run --timeout 300 --userspace \
-			"$work/boot-probe" >>"$work/process.times"
+		for mode in ukl process; do
+			boot_args $mode boot-probe
+			"$timer" "$marker" "$UKL_ROOT/bin/ukl" run --timeout 300 "${boot[@]}" \
+				>>"$work/$mode.times"
+		done
+		# the same normal program on Debian's cloud kernel
 		UKL_KERNEL=$cloud "$timer" "$marker" "$UKL_ROOT/bin/ukl" run --timeout 300 \
-			--userspace "$work/boot-probe" >>"$work/cloud.times"
+			"${boot[@]}" >>"$work/cloud.times"
 	done
 	machine_line
 	strip -o "$work/boot-probe.stripped" "$work/boot-probe.ukl"

@@ -127,7 +127,14 @@ link() {
 		{ cat "$work/ld.err" >&2; ukl_die "ukl-gcc: linking the kernel image failed"; }
 	grep -v 'orphan section' "$work/ld.err" >&2 || true
 }
-kallsyms_opts="--all-symbols --absolute-percpu --base-relative"
+# The options link-vmlinux.sh derives from the kernel's config.
+kallsyms_opts=""
+for pair in KALLSYMS_ALL:--all-symbols KALLSYMS_ABSOLUTE_PERCPU:--absolute-percpu \
+	KALLSYMS_BASE_RELATIVE:--base-relative; do
+	if grep -q "^CONFIG_${pair%%:*}=y" "$kb/.config"; then
+		kallsyms_opts="$kallsyms_opts ${pair#*:}"
+	fi
+done
 kallsyms_pass() {
 	NM=nm sh "$src/scripts/mksysmap" "$1" "$1.syms" 2>/dev/null
 	# shellcheck disable=SC2086 # a list of options

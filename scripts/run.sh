@@ -181,22 +181,13 @@ cmdline+=" ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
 if [ $userspace -eq 1 ]; then
 	# UKL_KERNEL: a kernel to use instead of the cached build (for
 	# kernel development).
+	# A cold cache builds the kernel first, with progress on stderr.
 	if [ -n "${UKL_KERNEL:-}" ]; then
 		kernel=$UKL_KERNEL
 	else
-		kernel_build=$("$UKL_ROOT/scripts/build-kernel.sh" 2>&1 >"$tmp/kdir") ||
-			{ printf '%s\n' "$kernel_build" >&2; exit $ST_QEMU; }
-		kernel=$(cat "$tmp/kdir")/vmlinux
+		kernel=$("$UKL_ROOT/scripts/build-kernel.sh" --quiet)/vmlinux || exit $ST_QEMU
 	fi
-	init=$(ukl_init_binary)
-	mkdir -p "$tmp/root"
-	cp "$init" "$tmp/root/init"
-	cp "$image" "$tmp/root/app"
-	for f in ${files[@]+"${files[@]}"}; do
-		mkdir -p "$tmp/root$(dirname "${f#*:}")"
-		cp "${f%%:*}" "$tmp/root${f#*:}"
-	done
-	(cd "$tmp/root" && find . | cpio -o -H newc --quiet >"$tmp/initrd")
+	ukl_initrd "$tmp/initrd" "$image" ${files[@]+"${files[@]}"}
 	qemu+=(-kernel "$kernel" -initrd "$tmp/initrd")
 else
 	qemu+=(-kernel "$image")

@@ -47,3 +47,20 @@ ukl_app_runtime() {
 	fi
 	echo "$out"
 }
+
+# ukl_initrd OUT APP [HOST:GUEST...] : write to OUT a newc initramfs with
+# ukl-init as /init, APP as /app and the extra files at their guest paths,
+# for booting a normal program on a kernel (the baseline, the KVM probe).
+ukl_initrd() {
+	local out=$1 app=$2 root f
+	shift 2
+	root=$(mktemp -d "${TMPDIR:-/tmp}/ukl-initrd.XXXXXX")
+	cp "$(ukl_init_binary)" "$root/init"
+	cp "$app" "$root/app"
+	for f in "$@"; do
+		mkdir -p "$root$(dirname "${f#*:}")"
+		cp "${f%%:*}" "$root${f#*:}"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
+	rm -rf "$root"
+}
