@@ -176,6 +176,11 @@ for f in ${forwards[@]+"${forwards[@]}"}; do
 	netdev+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f##*:}"
 done
 qemu+=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
+# qboot (Debian's qemu-system-data) instead of SeaBIOS: the same PVH and
+# bzImage boot, 0.1 to 0.25 s sooner under TCG. Every mode gets it.
+if [ -f /usr/share/qemu/qboot.rom ]; then
+	qemu+=(-bios /usr/share/qemu/qboot.rom)
+fi
 cmdline+=" ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
 
 if [ $userspace -eq 1 ]; then
@@ -202,6 +207,12 @@ kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel tcg -cpu max) ;;
 esac
 [ $icount -eq 0 ] || qemu+=(-icount shift=0,sleep=off)
+# UKL_QEMU_ARGS: extra QEMU arguments, split at spaces (for kernel
+# development, e.g. "-gdb tcp:127.0.0.1:1234 -S" to wait for gdb).
+if [ -n "${UKL_QEMU_ARGS:-}" ]; then
+	read -r -a extra_qemu_args <<<"$UKL_QEMU_ARGS"
+	qemu+=("${extra_qemu_args[@]}")
+fi
 
 : >"$tmp/status"
 start=$(date +%s)

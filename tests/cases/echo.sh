@@ -79,4 +79,9 @@ test_bench_commands_run_end_to_end() {
 		fail "bench echo: wrong last line"
 	[ -s results/echo-cdf.png ] && [ -s results/echo-pdf.png ] || fail "no plots"
 	[ "$(wc -l <results/ukl-1.csv)" -eq 301 ] || fail "not 300 samples in the CSV"
+	# Also boots the normal program on Debian's cloud kernel.
+	"$UKL" bench boot --rounds 1 >boot.out 2>&1 || { cat boot.out; fail "bench boot failed"; }
+	cat boot.out
+	tail -n 1 boot.out | grep -qE '^boot to main cloud/ukl: [0-9.]+x$' ||
+		fail "bench boot: wrong last line"
 }

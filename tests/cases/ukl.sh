@@ -82,6 +82,10 @@ test_ukl_signals_alarm_and_sigsegv_handler() {
 	check_both signals 0 "signals: ok"
 }
 
+test_ukl_syscall_keeps_registers_and_restarts() {
+	check_both syscall_abi 0 "syscall_abi: ok" --smp 2
+}
+
 test_ukl_unhandled_null_dereference_gives_139() {
 	check_both segv 139 "about to dereference NULL"
 }
