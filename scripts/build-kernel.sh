@@ -105,7 +105,16 @@ if [ ! -f "$build/.ukl-built" ]; then
 	grep -c -E '^ *(CC|AS|LD|AR|CCLD|GEN) ' "$top/build.log" \
 		>"$UKL_CACHE/kernel-steps-$variant" || true
 	touch "$build/.ukl-built"
-elif [ $quiet -eq 0 ]; then
+elif [ $quiet -eq 0 ] && [ -f "$build/.ukl-boot" ]; then
 	ukl_say "kernel: up to date ($build)"
+fi
+
+# The real-mode and decompressor code of a bzImage, which
+# scripts/make-bzimage.sh reuses to compress UKL images.
+if [ ! -f "$build/.ukl-boot" ]; then
+	ukl_say "kernel: building the bzImage boot code ($variant, about 30s)"
+	ukl_run_logged "kernel boot code" "$top/boot.log" 0 \
+		make -C "$src" O="$build" -j"$UKL_JOBS" bzImage
+	touch "$build/.ukl-boot"
 fi
 echo "$build"

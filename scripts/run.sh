@@ -129,18 +129,23 @@ bad_image() {
 command -v qemu-system-x86_64 >/dev/null ||
 	{ printf 'ukl run: qemu-system-x86_64 not found; run: bin/ukl setup\n' >&2; exit $ST_QEMU; }
 
-# What kind of image is it? A kernel has its segments in the top 2 GiB.
-kind=$(LC_ALL=C readelf -lW "$image" 2>/dev/null | awk '
-	/^ *LOAD/ { load = 1; if ($3 ~ /^0xffffffff8/) kernel = 1 }
-	/^ *INTERP/ { interp = 1 }
-	END { if (!load) print "none"; else if (kernel) print "kernel";
-	      else if (interp) print "dynamic"; else print "static" }')
+# What kind of image is it? A kernel has its segments in the top 2 GiB,
+# or is a bzImage (ukl-gcc --bzimage), with "HdrS" at offset 0x202.
+if [ "$(dd if="$image" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]; then
+	kind=kernel
+else
+	kind=$(LC_ALL=C readelf -lW "$image" 2>/dev/null | awk '
+		/^ *LOAD/ { load = 1; if ($3 ~ /^0xffffffff8/) kernel = 1 }
+		/^ *INTERP/ { interp = 1 }
+		END { if (!load) print "none"; else if (kernel) print "kernel";
+		      else if (interp) print "dynamic"; else print "static" }')
+fi
 case "$userspace/$kind" in
 0/kernel | 1/static) ;;
 0/static | 0/dynamic) bad_image "a normal Linux program, not a UKL image (run it with --userspace, or build it with ukl-gcc)" ;;
 1/dynamic) bad_image "dynamically linked; a --userspace program must be static (gcc -static)" ;;
 1/kernel) bad_image "a UKL image; drop --userspace to boot it" ;;
-*) bad_image "not an ELF image" ;;
+*) bad_image "neither an ELF image nor a bzImage" ;;
 esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ukl-run.XXXXXX")

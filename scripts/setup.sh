@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 packages="linux-source-6.1 glibc-source qemu-system-x86 build-essential
-flex bison bc libelf-dev libssl-dev cpio gawk python3 xz-utils file
+flex bison bc libelf-dev libssl-dev cpio gawk python3 xz-utils lz4 file
 iproute2 gnuplot-nox procps"
 
 missing=""

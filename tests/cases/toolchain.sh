@@ -115,3 +115,14 @@ test_userspace_flag_builds_the_baseline() {
 	expect_status 6
 	expect_line out "baseline"
 }
+
+test_bzimage_flag_builds_a_compressed_bootable_image() {
+	printf '#include <stdio.h>\nint main(int c, char **v) { printf("bz %%s\\n", v[1]); return 5; }\n' >z.c
+	"$UKL_GCC" --bzimage -O2 -o z.bz z.c
+	[ "$(dd if=z.bz bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ] || fail "not a bzImage"
+	"$UKL_GCC" -O2 -o z.ukl z.c
+	[ "$(stat -c %s z.bz)" -lt "$(stat -c %s z.ukl)" ] || fail "the bzImage is not smaller than the ELF"
+	run_guest out --timeout 120 z.bz -- hello
+	expect_status 5
+	expect_line out "bz hello"
+}
