@@ -4,11 +4,12 @@
 #
 # The kernel's own build makes a bzImage only of its own vmlinux. Its boot
 # code is reused here, and the pieces that depend on the image are made
-# again: the compressed payload (piggy.o, with the kernel's compressor), the decompressor's misc.o (it
-# records the image's size), its link, and the real-mode header (it
-# records the payload's offsets). Each is made with the exact command the
-# kernel's build recorded in its .cmd file, in a scratch copy of the boot
-# directory, so the cached kernel build is never touched.
+# again: the compressed payload (piggy.o, with the kernel's compressor),
+# the decompressor's misc.o (it records the image's size), its link, and
+# the real-mode header (it records the payload's offsets). Each is made
+# with the command the kernel's build recorded in its .cmd file, in a
+# scratch copy of the boot directory, so the cached kernel build is never
+# touched.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
