@@ -112,7 +112,7 @@ fi
 # The real-mode and decompressor code of a bzImage, which
 # scripts/make-bzimage.sh reuses to compress UKL images.
 if [ ! -f "$build/.ukl-boot" ]; then
-	ukl_say "kernel: building the bzImage boot code ($variant, about 30s)"
+	ukl_say "kernel: building the bzImage boot code ($variant, a few seconds)"
 	ukl_run_logged "kernel boot code" "$top/boot.log" 0 \
 		make -C "$src" O="$build" -j"$UKL_JOBS" bzImage
 	touch "$build/.ukl-boot"
