@@ -2,7 +2,7 @@
 # Link a program (one relocatable object from ukl-gcc) into the cached UKL
 # kernel and write a bootable image.
 #
-#   link-image.sh [--check-only] APP.o OUTPUT
+#   link-image.sh [--check-only | --bzimage] APP.o OUTPUT
 #
 # Steps: refuse undefined symbols the kernel would satisfy by accident;
 # make every symbol of the program local except its entry point, so that
@@ -10,17 +10,19 @@
 # /init, the "\177UKL" marker as /app); link like the kernel's
 # link-vmlinux.sh (three passes for kallsyms) against the kernel build's
 # objects; check the result (scripts/check-image.sh). The kernel itself is
-# never rebuilt here. --check-only stops after the symbol checks.
+# never rebuilt here. --check-only stops after the symbol checks;
+# --bzimage writes the checked image compressed (scripts/make-bzimage.sh).
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime.sh"
 
 check_only=0
-if [ "${1:-}" = --check-only ]; then
-	check_only=1
-	shift
-fi
-[ $# -eq 2 ] || ukl_die "usage: link-image.sh [--check-only] APP.o OUTPUT"
+bzimage=0
+case "${1:-}" in
+--check-only) check_only=1; shift ;;
+--bzimage) bzimage=1; shift ;;
+esac
+[ $# -eq 2 ] || ukl_die "usage: link-image.sh [--check-only | --bzimage] APP.o OUTPUT"
 app=$1
 out=$2
 
@@ -160,5 +162,9 @@ link "$work/image" "$last"
 "$kb/scripts/sorttable" "$work/image"
 
 "$UKL_ROOT/scripts/check-image.sh" "$work/image"
-mv "$work/image" "$out.tmp"
+if [ $bzimage -eq 1 ]; then
+	"$UKL_ROOT/scripts/make-bzimage.sh" "$kb" "$work/image" "$out.tmp"
+else
+	mv "$work/image" "$out.tmp"
+fi
 mv "$out.tmp" "$out"

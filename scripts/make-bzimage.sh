@@ -20,8 +20,8 @@ out=$3
 boot=$kb/arch/x86/boot
 [ -f "$boot/setup.bin" ] && [ -x "$boot/tools/build" ] ||
 	ukl_die "the kernel build $kb has no boot code; run: bin/ukl build-kernel"
-src=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$kb/Makefile")
-[ -f "$src/scripts/xz_wrap.sh" ] || ukl_die "cannot find the kernel source of $kb"
+src=$(readlink -f "$kb/source")
+[ -f "$src/Makefile" ] || ukl_die "cannot find the kernel source of $kb"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-bzimage.XXXXXX")
 trap 'rm -rf "$work"' EXIT
