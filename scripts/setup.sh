@@ -7,7 +7,7 @@ set -eu
 
 packages="linux-source-6.1 glibc-source qemu-system-x86 build-essential
 flex bison bc libelf-dev libssl-dev cpio gawk python3 xz-utils lz4 file
-iproute2 gnuplot-nox procps"
+iproute2 gnuplot-nox procps busybox-static zlib1g-dev"
 
 missing=""
 for p in $packages; do

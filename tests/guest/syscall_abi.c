@@ -12,8 +12,10 @@
  * "syscall" in a normal process, "call __ukl_syscall" in a UKL image.
  * Exits 0 and prints "syscall_abi: ok".
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -185,25 +187,37 @@ static int check_restarts(void)
 /*
  * A stop and a continue interrupt a nanosleep with no handler to run: the
  * kernel restarts it through restart_syscall, and it sleeps its full time.
+ * The stopper is a second process that shares the address space (fork()
+ * of a UKL program is refused; a thread would be stopped with us).
  */
+static pid_t stopped_parent;
+
+static int stop_and_continue(void *arg)
+{
+	struct timespec t = { 0, 150 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&t, NULL);
+	kill(stopped_parent, SIGSTOP);
+	nanosleep(&t, NULL);
+	kill(stopped_parent, SIGCONT);
+	return 0;
+}
+
 static int check_restart_without_handler(void)
 {
+	static char stopper_stack[64 * 1024] __attribute__((aligned(16)));
 	struct timespec start, end, nap = { 0, 600 * 1000 * 1000 };
-	pid_t parent = getpid(), child;
+	pid_t child;
 	int status;
 	double slept;
 
-	child = fork();
-	if (child < 0)
+	stopped_parent = getpid();
+	child = clone(stop_and_continue, stopper_stack + sizeof(stopper_stack),
+		      CLONE_VM | SIGCHLD, NULL);
+	if (child < 0) {
+		printf("syscall_abi: clone: %s\n", strerror(errno));
 		return 1;
-	if (child == 0) {
-		struct timespec t = { 0, 150 * 1000 * 1000 };
-
-		nanosleep(&t, NULL);
-		kill(parent, SIGSTOP);
-		nanosleep(&t, NULL);
-		kill(parent, SIGCONT);
-		_exit(0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (nanosleep(&nap, NULL) != 0) {
