@@ -7,7 +7,8 @@ set -eu
 
 packages="linux-source-6.1 glibc-source qemu-system-x86 build-essential
 flex bison bc libelf-dev libssl-dev cpio gawk python3 xz-utils lz4 file
-iproute2 gnuplot-nox procps busybox-static zlib1g-dev"
+iproute2 gnuplot-nox procps busybox-static zlib1g-dev cmake meson
+pkg-config"
 
 missing=""
 for p in $packages; do
