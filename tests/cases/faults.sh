@@ -31,3 +31,15 @@ test_jump_into_data_is_sigsegv() {
 test_return_to_a_smashed_address_is_sigsegv() {
 	expect_segv_both smashed-return
 }
+
+# A normal process beside UKL code paths: an IRET to user mode that faults
+# (a signal return to a non-canonical address) arrives in ring 0 with the
+# user's GS, and must still end as the process's SIGSEGV, not a hang.
+test_faulting_iret_of_a_normal_process_is_sigsegv() {
+	run_guest user.out --timeout 120 --userspace "$(guest_userspace bad_iret)"
+	expect_status 139
+	expect_line user.out "bad_iret: returning"
+	if grep -Eq 'Oops|BUG:|panic' user.out; then
+		fail "the kernel complained"
+	fi
+}
