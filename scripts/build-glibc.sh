@@ -6,8 +6,10 @@
 #   lib/libm.a lib/libpthread.a lib/librt.a lib/libdl.a lib/libresolv.a,
 #   lib/crt1.o lib/crti.o lib/crtn.o
 # Headers are the system's (libc6-dev, the same glibc 2.36).
+# Every step runs in a clean environment (scripts/upstream.sh says why).
 set -eu
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/upstream.sh"
 
 tarball=/usr/src/glibc/glibc-2.36.tar.xz
 [ -f "$tarball" ] || ukl_die "$tarball not found; run: bin/ukl setup"
@@ -33,8 +35,7 @@ if [ -f "$out/.ukl-done" ]; then
 fi
 mkdir -p "$top"
 # One build of a tree at a time: a second caller waits, then finds it done.
-exec 9>"$top/.lock"
-flock 9
+ukl_build_lock glibc "$top/.lock"
 if [ -f "$out/.ukl-done" ]; then
 	echo "$out"
 	exit 0
@@ -44,10 +45,10 @@ if [ ! -f "$src/.ukl-patched" ]; then
 	rm -rf "$src" "$build"
 	ukl_say "glibc: unpacking $(basename "$tarball")"
 	mkdir -p "$top/unpack"
-	tar -C "$top/unpack" -xf "$tarball"
+	ukl_clean_env tar -C "$top/unpack" -xf "$tarball"
 	mv "$top/unpack/glibc-2.36" "$src"
 	rmdir "$top/unpack"
-	patch -d "$src" -p1 -s --no-backup-if-mismatch <"$patchfile" ||
+	ukl_clean_env patch -d "$src" -p1 -s --no-backup-if-mismatch <"$patchfile" ||
 		ukl_die "glibc/ukl-glibc-2.36.patch does not apply to glibc-source $(ukl_pkg_version glibc-source)"
 	touch "$src/.ukl-patched"
 fi
@@ -57,7 +58,7 @@ if [ ! -f "$build/.ukl-configured" ]; then
 	mkdir -p "$build"
 	ukl_say "glibc: configuring (CFLAGS=$cflags)"
 	# shellcheck disable=SC2086 # a list of options
-	(cd "$build" && "$src/configure" $configure_opts CFLAGS="$cflags") \
+	(cd "$build" && ukl_clean_env "$src/configure" $configure_opts CFLAGS="$cflags") \
 		>"$top/configure.log" 2>&1 ||
 		{ tail -n 20 "$top/configure.log" >&2; ukl_die "glibc configure failed; log: $top/configure.log"; }
 	touch "$build/.ukl-configured"
@@ -67,7 +68,7 @@ if [ ! -f "$build/.ukl-built" ]; then
 	total=$(cat "$UKL_CACHE/glibc-steps" 2>/dev/null || echo 0)
 	ukl_say "glibc: building ($UKL_JOBS jobs; a cold build takes about 6 minutes on 2 cores)"
 	ukl_run_logged "glibc build" "$top/build.log" "$total" \
-		make -C "$build" -j"$UKL_JOBS"
+		ukl_clean_env make -C "$build" -j"$UKL_JOBS"
 	grep -c -E '^ *(CC|AS|LD|AR|CCLD|GEN) |^gcc |^[a-z/_-]*gcc ' "$top/build.log" \
 		>"$UKL_CACHE/glibc-steps" || true
 	touch "$build/.ukl-built"

@@ -7,9 +7,11 @@
 # The cache key is a hash of every input (package version, patches, config
 # fragments, this script), so nothing is rebuilt when nothing changed, and a
 # changed input gets a fresh tree. Stamps in the tree record finished steps;
-# a step interrupted half-way is redone from its start.
+# a step interrupted half-way is redone from its start. Every step runs in a
+# clean environment (scripts/upstream.sh says why).
 set -eu
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/upstream.sh"
 
 variant=ukl
 quiet=0
@@ -52,19 +54,18 @@ src=$top/src
 build=$top/build
 mkdir -p "$top"
 # One build of a tree at a time: a second caller waits, then finds it done.
-exec 9>"$top/.lock"
-flock 9
+ukl_build_lock "the $variant kernel" "$top/.lock"
 
 if [ ! -f "$src/.ukl-patched" ]; then
 	rm -rf "$src" "$build"
 	ukl_say "kernel: unpacking $(basename "$tarball") (about 10s)"
 	mkdir -p "$top/unpack"
-	tar -C "$top/unpack" -xf "$tarball"
+	ukl_clean_env tar -C "$top/unpack" -xf "$tarball"
 	mv "$top/unpack/linux-source-6.1" "$src"
 	rmdir "$top/unpack"
 	for p in $patches; do
 		ukl_say "kernel: applying $(basename "$p")"
-		patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
+		ukl_clean_env patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||
 			ukl_die "patch $(basename "$p") does not apply to linux-source-6.1 $(ukl_pkg_version linux-source-6.1)"
 	done
 	touch "$src/.ukl-patched"
@@ -74,11 +75,11 @@ if [ ! -f "$build/.ukl-configured" ]; then
 	rm -rf "$build"
 	mkdir -p "$build"
 	ukl_say "kernel: configuring ($variant)"
-	make -s -C "$src" O="$build" tinyconfig >"$top/config.log" 2>&1
+	ukl_clean_env make -s -C "$src" O="$build" tinyconfig >"$top/config.log" 2>&1
 	# shellcheck disable=SC2086 # list of fragments
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
+	ukl_clean_env "$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
 		"$build/.config" $fragments >>"$top/config.log" 2>&1
-	make -s -C "$src" O="$build" olddefconfig >>"$top/config.log" 2>&1
+	ukl_clean_env make -s -C "$src" O="$build" olddefconfig >>"$top/config.log" 2>&1
 	# Every option a fragment asks for must have survived olddefconfig,
 	# or the kernel silently lacks a feature the tests rely on.
 	for f in $fragments; do
@@ -101,7 +102,7 @@ if [ ! -f "$build/.ukl-built" ]; then
 	total=$(cat "$UKL_CACHE/kernel-steps-$variant" 2>/dev/null || echo 0)
 	ukl_say "kernel: building vmlinux ($variant, $UKL_JOBS jobs; a cold build takes about 5 minutes on 2 cores)"
 	ukl_run_logged "kernel build" "$top/build.log" "$total" \
-		make -C "$src" O="$build" -j"$UKL_JOBS" vmlinux
+		ukl_clean_env make -C "$src" O="$build" -j"$UKL_JOBS" vmlinux
 	grep -c -E '^ *(CC|AS|LD|AR|CCLD|GEN) ' "$top/build.log" \
 		>"$UKL_CACHE/kernel-steps-$variant" || true
 	touch "$build/.ukl-built"
@@ -114,7 +115,7 @@ fi
 if [ ! -f "$build/.ukl-boot" ]; then
 	ukl_say "kernel: building the bzImage boot code ($variant, a few seconds)"
 	ukl_run_logged "kernel boot code" "$top/boot.log" 0 \
-		make -C "$src" O="$build" -j"$UKL_JOBS" bzImage
+		ukl_clean_env make -C "$src" O="$build" -j"$UKL_JOBS" bzImage
 	touch "$build/.ukl-boot"
 fi
 echo "$build"

@@ -31,7 +31,12 @@ trap 'rm -rf "$work"' EXIT
 
 # Symbols the program may leave undefined: the kernel's entry and the
 # ones the final link or the kernel's linker script define.
-allowed="__ukl_syscall __rela_iplt_start __rela_iplt_end _GLOBAL_OFFSET_TABLE_"
+# __tls_get_addr: code compiled with -fPIC (libstdc++.a, for one) reaches
+# its TLS through it, and no static libc defines it; the final link,
+# which is not -shared, rewrites those accesses to the local-exec form
+# and drops the calls. The kernel has no such symbol, so a call that is
+# not rewritten fails the final link instead of binding to something.
+allowed="__ukl_syscall __rela_iplt_start __rela_iplt_end _GLOBAL_OFFSET_TABLE_ __tls_get_addr"
 
 renames=$work/renames
 : >"$renames"
@@ -76,15 +81,25 @@ grep -q '^CONFIG_UNIKERNEL_LINUX=y' "$kb/.config" ||
 	ukl_die "the cached kernel ($kb) was built without CONFIG_UNIKERNEL_LINUX"
 src=$(readlink -f "$kb/source")
 
-# The initramfs: the launcher and the marker that starts the program.
+# The initramfs: the launcher, the marker that starts the program, and the
+# /etc a program expects (runtime/etc), as ukl_initrd gives a normal
+# program. A file the program brings (--add-file HOST:/etc/passwd) replaces
+# the default of that name.
 printf '\177UKL\n' >"$work/marker"
 cat >"$work/initramfs.list" <<LIST
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
 dir /root 0700 0 0
+dir /etc 0755 0 0
 file /init $(ukl_init_binary) 0755 0 0
 file /app $work/marker 0755 0 0
 LIST
+for etc_file in $(ukl_etc_files); do
+	case " ${UKL_ADD_FILES:-} " in
+	*":/etc/$(basename "$etc_file") "*) ;;
+	*) echo "file /etc/$(basename "$etc_file") $etc_file 0644 0 0" >>"$work/initramfs.list" ;;
+	esac
+done
 # Extra files (ukl-gcc --add-file HOST:GUEST), with their directories.
 for pair in ${UKL_ADD_FILES:-}; do
 	host=${pair%%:*}

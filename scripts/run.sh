@@ -16,8 +16,8 @@ ST_NO_IMAGE=127
 usage() {
 	cat <<'USAGE'
 usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
-               [-e KEY=VALUE]... [--userspace] [--accel auto|tcg|kvm] [-v]
-               IMAGE [-- ARG...]
+               [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--userspace]
+               [--accel auto|tcg|kvm] [--verbose] IMAGE [-- ARG...]
 
   IMAGE          a UKL image (from ukl-gcc), or with --userspace a static
                  Linux program, run as a normal process on UKL's kernel
@@ -26,11 +26,13 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --timeout S    stop the VM after S seconds and exit with 124
   -p H:G         forward 127.0.0.1:H on the host to TCP port G in the guest
   -e KEY=VALUE   put KEY=VALUE in the program's environment
+  -v H:G[:ro]    share host directory H with the guest at G (mounted before
+                 the program starts; :ro refuses writes); repeatable
   --userspace    IMAGE is a normal static program (the baseline)
   --file H:G     with --userspace, also put host file H at guest path G
                  (a UKL image gets its files from ukl-gcc --add-file)
   --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
-  -v             show the kernel's boot messages
+  --verbose      show the kernel's boot messages
   --icount       TCG with -icount shift=0: the guest's clock counts
                  executed instructions (1 ns each), a noise-free measure
 USAGE
@@ -59,6 +61,45 @@ encode_word() {
 	printf '%s' "$out"
 }
 
+# check_volume SPEC : validate one -v HOSTDIR:GUESTDIR[:ro|:rw] and add it
+# to vol_hosts, vol_guests and vol_modes.
+check_volume() {
+	local spec=$1 host guest mode g part parts
+	if ! [[ $spec =~ ^([^:]+):(/[^:]*)(:(ro|rw))?$ ]]; then
+		usage_error "malformed -v '$spec' (want HOSTDIR:/GUEST/DIR or HOSTDIR:/GUEST/DIR:ro; boot messages are --verbose)"
+	fi
+	host=${BASH_REMATCH[1]}
+	guest=${BASH_REMATCH[2]}
+	mode=${BASH_REMATCH[4]:-rw}
+	# ukl-init creates GUESTDIR as written: one spelling per directory.
+	[[ $guest =~ ^(/[^/]+)+$ ]] ||
+		usage_error "-v '$spec': write the guest directory as /a/b (no trailing or double slashes)"
+	IFS=/ read -r -a parts <<<"${guest#/}"
+	for part in "${parts[@]}"; do
+		case "$part" in
+		. | ..) usage_error "-v '$spec': the guest directory may not contain . or .." ;;
+		esac
+	done
+	# ukl-init's own mounts and files: a share there would break the guest.
+	case "$guest" in
+	/dev | /proc | /proc/* | /sys | /sys/* | /init | /app)
+		usage_error "-v '$spec': $guest belongs to the guest's own system; pick another directory" ;;
+	esac
+	for g in ${vol_guests[@]+"${vol_guests[@]}"}; do
+		[ "$g" != "$guest" ] || usage_error "-v '$spec': $guest is already shared"
+	done
+	if [ ! -d "$host" ]; then
+		printf 'ukl run: -v %s: host directory %s does not exist (create it first)\n' "$spec" "$host" >&2
+		exit $ST_USAGE
+	fi
+	if [ ! -r "$host" ] || [ ! -x "$host" ]; then
+		usage_error "-v '$spec': host directory $host is not readable by $(id -un)"
+	fi
+	vol_hosts+=("$(cd "$host" && pwd -P)")
+	vol_guests+=("$guest")
+	vol_modes+=("$mode")
+}
+
 mem=512M
 smp=1
 timeout_s=0
@@ -69,6 +110,9 @@ icount=0
 forwards=()
 envs=()
 files=()
+vol_hosts=()
+vol_guests=()
+vol_modes=()
 image=""
 args=()
 
@@ -94,6 +138,8 @@ while [ $# -gt 0 ]; do
 	-e) [ $# -ge 2 ] || usage_error "-e needs KEY=VALUE"
 		[[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "malformed -e '$2' (want KEY=VALUE)"
 		envs+=("$2"); shift 2 ;;
+	-v) [ $# -ge 2 ] || usage_error "-v needs HOSTDIR:GUESTDIR[:ro] (boot messages are --verbose)"
+		check_volume "$2"; shift 2 ;;
 	--userspace) userspace=1; shift ;;
 	--file) [ $# -ge 2 ] || usage_error "--file needs HOSTPATH:GUESTPATH"
 		[[ $2 =~ ^[^:]+:/[^:]+$ ]] || usage_error "malformed --file '$2' (want HOSTPATH:/GUEST/PATH)"
@@ -101,7 +147,7 @@ while [ $# -gt 0 ]; do
 		files+=("$2"); shift 2 ;;
 	--accel) [ $# -ge 2 ] || usage_error "--accel needs auto, tcg or kvm"
 		accel=$2; shift 2 ;;
-	-v | --verbose) verbose=1; shift ;;
+	--verbose) verbose=1; shift ;;
 	--icount) icount=1; accel=tcg; shift ;;
 	--) usage_error "no IMAGE before --" ;;
 	-*) usage_error "unknown option '$1'" ;;
@@ -171,6 +217,10 @@ done
 for e in ${envs[@]+"${envs[@]}"}; do
 	cmdline+=" ukl.env=$(encode_word "$e")"
 done
+# Shared directories: ukl-init mounts tag uklN at its guest directory.
+for i in ${vol_guests[@]+"${!vol_guests[@]}"}; do
+	cmdline+=" ukl.mount=$(encode_word "ukl$i:${vol_modes[i]}:${vol_guests[i]}")"
+done
 
 qemu=(qemu-system-x86_64 -M pc -m "$mem" -smp "$smp" -display none
 	-no-reboot -nodefaults -chardev stdio,id=con,signal=off
@@ -181,6 +231,21 @@ for f in ${forwards[@]+"${forwards[@]}"}; do
 	netdev+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f##*:}"
 done
 qemu+=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
+# Each shared directory is a virtio-9p device with QEMU's local backend.
+# security_model=none: QEMU touches the files as the user who runs it,
+# with the modes the guest asks for, and ignores the chown it cannot do
+# as a normal user (passthrough would fail there). The files stay plain
+# files on the host, owned by that user: no xattrs are needed (mapped-xattr
+# needs them and tmpfs lacks them on older kernels), and what the guest
+# writes is what the host sees. readonly=on backs up the guest's read-only
+# mount on the host side. multidevs=remap keeps inode numbers unique when
+# the directory spans several host filesystems. QEMU wants commas in a
+# path doubled.
+for i in ${vol_hosts[@]+"${!vol_hosts[@]}"}; do
+	fsdev="local,id=vol$i,path=${vol_hosts[i]//,/,,},security_model=none,multidevs=remap"
+	[ "${vol_modes[i]}" = rw ] || fsdev+=",readonly=on"
+	qemu+=(-fsdev "$fsdev" -device "virtio-9p-pci,fsdev=vol$i,mount_tag=ukl$i")
+done
 # qboot (Debian's qemu-system-data) instead of SeaBIOS: the same PVH and
 # bzImage boot, 0.1 to 0.25 s sooner under TCG. Every mode gets it.
 if [ -f /usr/share/qemu/qboot.rom ]; then
@@ -249,5 +314,5 @@ if [ "$qemu_rc" -ne 0 ]; then
 	head -n 5 "$tmp/qemu.err" >&2
 	exit $ST_QEMU
 fi
-printf 'ukl run: the guest stopped without reporting an exit status (kernel panic? rerun with -v)\n' >&2
+printf 'ukl run: the guest stopped without reporting an exit status (kernel panic? rerun with --verbose)\n' >&2
 exit $ST_NO_REPORT

@@ -1,5 +1,10 @@
 # Building the small host-compiled pieces every guest needs (ukl-init, the
-# KVM probe program) into the cache, keyed by their sources. Sourced.
+# KVM probe program, the runtime of UKL programs) into the cache, keyed by
+# their sources, and the initramfs of a normal program. Sourced after
+# lib.sh. Like the upstream builds, these compile in a clean environment:
+# what lands in the cache must not depend on the caller's CPATH,
+# LIBRARY_PATH or GCC_EXEC_PREFIX.
+. "$UKL_ROOT/scripts/upstream.sh"
 
 # ukl_runtime_tool NAME SOURCES... : print the path of a static binary built
 # from SOURCES (relative to runtime/), building it first if needed.
@@ -15,7 +20,7 @@ ukl_runtime_tool() {
 	if [ ! -x "$out" ]; then
 		mkdir -p "$UKL_CACHE/runtime"
 		# shellcheck disable=SC2086 # list of files
-		gcc -static -O2 -Wall -Wextra -Werror -o "$out.tmp" $srcs ||
+		ukl_clean_env gcc -static -O2 -Wall -Wextra -Werror -o "$out.tmp" $srcs ||
 			ukl_die "cannot build $name"
 		mv "$out.tmp" "$out"
 	fi
@@ -23,7 +28,18 @@ ukl_runtime_tool() {
 }
 
 ukl_init_binary() {
-	ukl_runtime_tool ukl-init init/main.c init/cmdline.c
+	ukl_runtime_tool ukl-init init/main.c init/cmdline.c init/volumes.c
+}
+
+# ukl_etc_files : the host paths of the /etc every guest gets (users,
+# groups, hosts, name services, resolver), one a line. Both ways of
+# booting a program put them in /etc, so that a program finds the same
+# files as a UKL image and as a normal process.
+ukl_etc_files() {
+	local f
+	for f in "$UKL_ROOT"/runtime/etc/*; do
+		echo "$f"
+	done
 }
 
 # ukl_app_runtime : print the path of ukl-rt.o, the small runtime every UKL
@@ -37,30 +53,38 @@ ukl_app_runtime() {
 		mkdir -p "$UKL_CACHE/runtime/obj-$key"
 		for src in "$UKL_ROOT"/runtime/app/*.c; do
 			obj=$UKL_CACHE/runtime/obj-$key/$(basename "$src" .c).o
-			gcc -O2 -Wall -Wextra -Werror -mno-red-zone -fPIE -c -o "$obj" "$src" ||
+			ukl_clean_env gcc -O2 -Wall -Wextra -Werror -mno-red-zone -fPIE -c -o "$obj" "$src" ||
 				ukl_die "cannot build the UKL runtime ($src)"
 			objs="$objs $obj"
 		done
 		# shellcheck disable=SC2086 # a list of objects
-		ld -r -o "$out.tmp" $objs
+		ukl_clean_env ld -r -o "$out.tmp" $objs
 		mv "$out.tmp" "$out"
 	fi
 	echo "$out"
 }
 
 # ukl_initrd OUT APP [HOST:GUEST...] : write to OUT a newc initramfs with
-# ukl-init as /init, APP as /app and the extra files at their guest paths,
-# for booting a normal program on a kernel (the baseline, the KVM probe).
+# ukl-init as /init, APP as /app, the default /etc and the extra files at
+# their guest paths (replacing a default of the same name), for booting a
+# normal program on a kernel (the baseline, the KVM probe).
 ukl_initrd() {
 	local out=$1 app=$2 root f
 	shift 2
 	root=$(mktemp -d "${TMPDIR:-/tmp}/ukl-initrd.XXXXXX")
+	# mktemp's 0700 would become the mode of the guest's /
+	chmod 0755 "$root"
 	cp "$(ukl_init_binary)" "$root/init"
 	cp "$app" "$root/app"
+	mkdir -m 0755 "$root/etc"
+	for f in $(ukl_etc_files); do
+		install -m 0644 "$f" "$root/etc/"
+	done
 	for f in "$@"; do
 		mkdir -p "$root$(dirname "${f#*:}")"
 		cp "${f%%:*}" "$root${f#*:}"
 	done
-	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
+	# Owned by root in the guest, whoever builds it (as in a UKL image).
+	(cd "$root" && find . | cpio -o -H newc --quiet -R 0:0) >"$out"
 	rm -rf "$root"
 }

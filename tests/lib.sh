@@ -30,7 +30,7 @@ guest_ukl() {
 	kb=$("$UKL_ROOT/scripts/build-kernel.sh" --quiet)
 	key=$( (cat "$src" "$UKL_ROOT"/toolchain/* "$UKL_ROOT"/bin/ukl-gcc \
 		"$UKL_ROOT"/scripts/link-image.sh "$UKL_ROOT"/scripts/check-image.sh \
-		"$UKL_ROOT"/runtime/app/*.c "$UKL_ROOT"/runtime/init/*.[ch]
+		"$UKL_ROOT"/runtime/app/*.c "$UKL_ROOT"/runtime/init/*.[ch] "$UKL_ROOT"/runtime/etc/*
 		echo "$kb $*"
 		stat -c %Y "$kb/vmlinux") | sha256sum | cut -c1-16)
 	out=$UKL_CACHE/tests/ukl/$name-$key.ukl

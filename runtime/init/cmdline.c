@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmdline.h"
+#include "volumes.h"
 
 static int hexval(int c)
 {
@@ -48,6 +49,23 @@ static int push(char ***vec, size_t *len, char *item)
 	return 0;
 }
 
+static int push_volume(struct launch *out, char *value)
+{
+	struct volume v, *grown;
+
+	if (parse_volume(value, &v) < 0) {
+		fputs("ukl-init: bad ukl.mount= on the kernel command line (want TAG:ro|rw:/DIR)\n",
+		      stderr);
+		return -1;
+	}
+	grown = realloc(out->volumes, (out->nvolumes + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	grown[out->nvolumes++] = v;
+	out->volumes = grown;
+	return 0;
+}
+
 /* Split at spaces; the runner never puts a raw space inside a word. */
 int parse_cmdline(const char *cmdline, struct launch *out)
 {
@@ -58,6 +76,8 @@ int parse_cmdline(const char *cmdline, struct launch *out)
 	if (!copy)
 		return -1;
 	out->prog = "/app";
+	out->volumes = NULL;
+	out->nvolumes = 0;
 	for (word = strtok_r(copy, " \t\n", &save); word;
 	     word = strtok_r(NULL, " \t\n", &save)) {
 		char *value;
@@ -81,6 +101,9 @@ int parse_cmdline(const char *cmdline, struct launch *out)
 				return -1;
 		} else if (strcmp(word, "ukl.env") == 0) {
 			if (push(&env, &nenv, value) < 0)
+				return -1;
+		} else if (strcmp(word, "ukl.mount") == 0) {
+			if (push_volume(out, value) < 0)
 				return -1;
 		}
 	}

@@ -2,17 +2,29 @@
 #ifndef UKL_INIT_CMDLINE_H
 #define UKL_INIT_CMDLINE_H
 
+#include <stddef.h>
+
+/* A host directory the runner shares with the guest (ukl run -v). */
+struct volume {
+	char *tag;	/* the virtio-9p device's mount tag */
+	char *dir;	/* where it goes in the guest */
+	int readonly;
+};
+
 struct launch {
 	char *prog;	/* path of the program to start; "/app" unless ukl.prog= */
 	char **argv;	/* NULL-terminated; argv[0] is prog */
 	char **envp;	/* NULL-terminated */
+	struct volume *volumes;	/* in command-line order */
+	size_t nvolumes;
 };
 
 /*
  * Parse the kernel command line: ukl.prog=PATH, ukl.arg=WORD (repeated, in
- * order) and ukl.env=KEY=VALUE (repeated). Words are percent-encoded by the
- * runner, so any byte survives the kernel's own parser. Returns 0, or -1
- * with a message on stderr.
+ * order), ukl.env=KEY=VALUE (repeated) and ukl.mount=TAG:ro|rw:DIR
+ * (repeated). Words are percent-encoded by the runner, so any byte
+ * survives the kernel's own parser. Returns 0, or -1 with a message on
+ * stderr.
  */
 int parse_cmdline(const char *cmdline, struct launch *out);
 

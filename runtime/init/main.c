@@ -2,9 +2,10 @@
  * ukl-init: PID 1 of every UKL guest, unikernel and normal process alike.
  *
  * Linux panics when PID 1 exits, so the program under test never is PID 1:
- * this launcher mounts the usual filesystems, starts the program with the
- * arguments and environment the runner put on the kernel command line,
- * waits for it, reports its exit status to the host and powers the VM off.
+ * this launcher mounts the usual filesystems and the host directories the
+ * runner shares (ukl run -v), starts the program with the arguments and
+ * environment the runner put on the kernel command line, waits for it,
+ * reports its exit status to the host and powers the VM off.
  * Starting both kinds of program the same way keeps the comparison between
  * them fair.
  *
@@ -26,6 +27,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include "cmdline.h"
+#include "volumes.h"
 
 static void mount_or_warn(const char *src, const char *dir, const char *type)
 {
@@ -138,6 +140,9 @@ int main(void)
 		fprintf(stderr, "ukl-init: cannot read the kernel command line\n");
 		report_and_power_off(120);
 	}
+	/* The program must find its shared directories from its first instruction. */
+	if (mount_volumes(launch.volumes, launch.nvolumes) < 0)
+		report_and_power_off(120);
 
 	app = fork();
 	if (app < 0) {
