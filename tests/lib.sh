@@ -41,6 +41,35 @@ guest_ukl() {
 	echo "$out"
 }
 
+# check_both NAME STATUS LINE [RUN OPTIONS...] [-- ARGS...] : as a UKL
+# image (output in ukl.out) and as a normal process (user.out),
+# tests/guest/NAME.c prints LINE and exits with STATUS.
+check_both() {
+	local name=$1 want=$2 line=$3 image prog
+	local opts=() args=()
+	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || { shift; args=(-- "$@"); }
+	image=$(guest_ukl "$name")
+	run_guest ukl.out --timeout 300 ${opts[@]+"${opts[@]}"} "$image" ${args[@]+"${args[@]}"}
+	expect_status "$want"
+	expect_line ukl.out "$line"
+	prog=$(guest_userspace "$name")
+	run_guest user.out --timeout 300 ${opts[@]+"${opts[@]}"} --userspace "$prog" \
+		${args[@]+"${args[@]}"}
+	expect_status "$want"
+	expect_line user.out "$line"
+}
+
+# need_command CMD PACKAGE : fail, naming the Debian package that
+# bin/ukl setup installs for it, unless CMD is on the PATH.
+need_command() {
+	command -v "$1" >/dev/null || fail "$1 is missing (bin/ukl setup installs $2)"
+}
+
 # run_guest OUTFILE ARGS... : run "ukl run ARGS...", keep stdout and stderr
 # in OUTFILE, and set $status to the runner's exit status.
 run_guest() {

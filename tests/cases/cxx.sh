@@ -40,9 +40,7 @@ test_cxx_image_uses_local_exec_tls_and_registers_its_unwind_tables() {
 }
 
 test_cmake_cxx_project_with_ukl_gcc_and_ukl_gxx() {
-	if ! command -v cmake >/dev/null; then
-		fail "cmake is not installed (bin/ukl setup installs it)"
-	fi
+	need_command cmake cmake
 	mkdir proj
 	cat >proj/CMakeLists.txt <<'CMAKE'
 cmake_minimum_required(VERSION 3.13)

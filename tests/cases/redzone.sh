@@ -6,7 +6,7 @@
 UKL_GCC=$UKL_ROOT/bin/ukl-gcc
 
 test_red_zone_survives_interrupts_and_signals_on_two_vcpus() {
-	check_both_modes redzone 0 "redzone: ok" --smp 2 -- 4 2
+	check_both redzone 0 "redzone: ok" --smp 2 -- 4 2
 	# the loop really ran while timer signals were delivered
 	grep -Eq '^redzone: [1-9][0-9]* signals$' ukl.out ||
 		fail "no timer signal reached the UKL program"
@@ -14,7 +14,7 @@ test_red_zone_survives_interrupts_and_signals_on_two_vcpus() {
 
 test_int128_division_and_long_double_math_from_libgcc_and_libm() {
 	local image rz
-	check_both_modes wide_math 0 "wide_math: all ok"
+	check_both wide_math 0 "wide_math: all ok"
 	# the image really runs red-zone code from libgcc and libm in ring 0
 	image=$(guest_ukl wide_math)
 	rz=$(red_zone_functions "$image")
@@ -44,28 +44,6 @@ test_debian_libz_a_links_as_it_is() {
 	grep '^zlib: ' ukl.out >ukl.zlib
 	grep '^zlib: ' user.out >user.zlib
 	diff ukl.zlib user.zlib || fail "UKL and the process disagree"
-}
-
-# check_both_modes NAME STATUS LINE [RUN OPTIONS...] [-- ARGS...]: as UKL
-# (output in ukl.out) and as a process (user.out), the program prints LINE
-# and exits with STATUS.
-check_both_modes() {
-	local name=$1 want=$2 line=$3
-	local opts=() args=()
-	shift 3
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	[ $# -eq 0 ] || { shift; args=(-- "$@"); }
-	run_guest ukl.out --timeout 300 ${opts[@]+"${opts[@]}"} "$(guest_ukl "$name")" \
-		${args[@]+"${args[@]}"}
-	expect_status "$want"
-	expect_line ukl.out "$line"
-	run_guest user.out --timeout 300 ${opts[@]+"${opts[@]}"} --userspace \
-		"$(guest_userspace "$name")" ${args[@]+"${args[@]}"}
-	expect_status "$want"
-	expect_line user.out "$line"
 }
 
 # red_zone_functions IMAGE : the functions of the program's text (between

@@ -164,7 +164,7 @@ redis_pong() {
 
 test_redis_from_debian_source_set_get_and_benchmark() {
 	local out port=17831 answer
-	command -v redis-benchmark >/dev/null || fail "redis-tools is not installed (apt-get install redis-tools)"
+	need_command redis-benchmark redis-tools
 	out=$(server_build redis redis build_redis) || exit 1
 	is_ukl_image "$out/redis-server"
 	# jemalloc's configure ran its test programs (ukl-gcc wrote host
@@ -231,7 +231,8 @@ nginx_up() {
 
 test_nginx_from_debian_source_serves_a_share_with_gzip() {
 	local out port=17832 prefix=$PWD/nginx-prefix url
-	command -v curl >/dev/null || fail "curl is not installed"
+	need_command curl curl
+	need_command ab apache2-utils
 	out=$(server_build nginx nginx build_nginx) || exit 1
 	is_ukl_image "$out/root/usr/local/nginx/sbin/nginx"
 	grep -q 'checking for int size ... 4 bytes' "$out/build.log" ||
@@ -335,7 +336,7 @@ kvd_up() {
 }
 
 test_cmake_cxx_server_with_ukl_gcc_and_ukl_gxx() {
-	command -v cmake >/dev/null || fail "cmake is not installed (apt-get install cmake)"
+	need_command cmake cmake
 	# The way CMake users pick a compiler; nothing else is UKL's.
 	cmake -S "$SERVERS/kvd" -B kvd-build -DCMAKE_C_COMPILER="$UKL_GCC" \
 		-DCMAKE_CXX_COMPILER="$UKL_GXX" >cmake.log 2>&1 || { cat cmake.log; fail "cmake failed"; }

@@ -324,9 +324,7 @@ C
 }
 
 test_cmake_try_run_and_a_cmake_program() {
-	if ! command -v cmake >/dev/null; then
-		fail "cmake is not installed (bin/ukl setup installs it)"
-	fi
+	need_command cmake cmake
 	mkdir proj
 	cat >proj/CMakeLists.txt <<'CMAKE'
 cmake_minimum_required(VERSION 3.13)
@@ -351,9 +349,8 @@ CMAKE
 }
 
 test_meson_checks_run_and_a_meson_program() {
-	if ! command -v meson >/dev/null || ! command -v ninja >/dev/null; then
-		fail "meson or ninja is not installed (bin/ukl setup installs them)"
-	fi
+	need_command meson meson
+	need_command ninja meson
 	mkdir src
 	cat >src/meson.build <<'MESON'
 project('probe', 'c')

@@ -1,28 +1,6 @@
 # Issue 3: the UKL kernel. Every program runs twice: as a UKL image (in
 # ring 0, linked into vmlinux) and as a normal process on the same kernel.
 
-# check_both NAME STATUS LINE [RUN OPTIONS...] [-- ARGS...] : both ways,
-# the program prints LINE and exits with STATUS.
-check_both() {
-	local name=$1 want=$2 line=$3 image prog
-	local opts=() args=()
-	shift 3
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	[ $# -eq 0 ] || { shift; args=(-- "$@"); }
-	image=$(guest_ukl "$name")
-	run_guest ukl.out --timeout 300 ${opts[@]+"${opts[@]}"} "$image" ${args[@]+"${args[@]}"}
-	expect_status "$want"
-	expect_line ukl.out "$line"
-	prog=$(guest_userspace "$name")
-	run_guest user.out --timeout 300 ${opts[@]+"${opts[@]}"} --userspace "$prog" \
-		${args[@]+"${args[@]}"}
-	expect_status "$want"
-	expect_line user.out "$line"
-}
-
 test_ukl_runs_in_ring0_inside_vmlinux() {
 	local image main_addr stext etext
 	image=$(guest_ukl ring0)

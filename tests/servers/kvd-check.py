@@ -10,7 +10,8 @@ status 0. Exits 0 only if every check passed.
 import random
 import socket
 import sys
-import threading
+
+from parallel_clients import run_in_threads
 
 TIMEOUT = 30
 
@@ -67,29 +68,17 @@ def main():
         conns.append(Conn(port))
         if not conns[-1].ask("STATS").startswith("STATS keys="):
             raise AssertionError("no STATS answer")
-    errors = []
 
     def worker(n):
-        try:
-            rng = random.Random(n)
-            for i in range(rounds):
-                key = "t%d-%d" % (n, i % 40)
-                value = "%d:%d:" % (n, i) + "".join(rng.choice("abcdefgh ") for _ in range(rng.randrange(80)))
-                check(conns[n], "PUT %s %s" % (key, value), "OK")
-                check(conns[n], "GET " + key, "VALUE " + value)
-                check(conns[n], "HASH " + key, "HASH " + fnv1a64(value.encode()))
-        except Exception as e:  # reported by the main thread
-            errors.append("connection %d: %s" % (n, e))
+        rng = random.Random(n)
+        for i in range(rounds):
+            key = "t%d-%d" % (n, i % 40)
+            value = "%d:%d:" % (n, i) + "".join(rng.choice("abcdefgh ") for _ in range(rng.randrange(80)))
+            check(conns[n], "PUT %s %s" % (key, value), "OK")
+            check(conns[n], "GET " + key, "VALUE " + value)
+            check(conns[n], "HASH " + key, "HASH " + fnv1a64(value.encode()))
 
-    ts = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(TIMEOUT * 4)
-        if t.is_alive():
-            errors.append("a client thread did not finish")
-    if errors:
-        raise AssertionError("; ".join(errors))
+    run_in_threads(worker, threads, TIMEOUT * 4)
     print("kvd-check: %d connections x %d PUT/GET/HASH ok" % (threads, rounds))
 
     stats = c.ask("STATS")

@@ -11,7 +11,8 @@ passed; with --shutdown, ends by asking the server to exit (memcached -A).
 import random
 import socket
 import sys
-import threading
+
+from parallel_clients import run_in_threads
 
 TIMEOUT = 30  # seconds for any one socket operation
 
@@ -115,8 +116,6 @@ def large(port):
 
 
 def parallel(port, threads=4, rounds=250):
-    errors = []
-
     # QEMU's user networking listens on the host with a backlog of 1: more
     # than two connections that it has not accepted yet lose their SYN and
     # wait a second or more to retry. So connect one at a time, each
@@ -128,26 +127,15 @@ def parallel(port, threads=4, rounds=250):
         conns.append(c)
 
     def worker(n):
-        try:
-            c = conns[n]
-            rng = random.Random(100 + n)
-            for i in range(rounds):
-                key = b"t%d:%d" % (n, i % 50)
-                value = b"%d-%d-" % (n, i) + bytes(rng.randrange(97, 123) for _ in range(rng.randrange(100)))
-                expect("parallel set", c.store(b"set", key, value), b"STORED")
-                expect("parallel get", c.get_many(b"get", [key])[key][1], value)
-        except Exception as e:  # reported by the main thread
-            errors.append("thread %d: %s" % (n, e))
+        c = conns[n]
+        rng = random.Random(100 + n)
+        for i in range(rounds):
+            key = b"t%d:%d" % (n, i % 50)
+            value = b"%d-%d-" % (n, i) + bytes(rng.randrange(97, 123) for _ in range(rng.randrange(100)))
+            expect("parallel set", c.store(b"set", key, value), b"STORED")
+            expect("parallel get", c.get_many(b"get", [key])[key][1], value)
 
-    ts = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(TIMEOUT * 4)
-        if t.is_alive():
-            errors.append("a client thread did not finish")
-    if errors:
-        raise AssertionError("; ".join(errors))
+    run_in_threads(worker, threads, TIMEOUT * 4)
     print("memcached-check: %d connections x %d set/get pairs ok" % (threads, rounds))
 
 
