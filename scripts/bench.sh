@@ -8,11 +8,13 @@
 #   ukl bench echo [--rounds N] [--count N] [--warmup N] [--size BYTES]
 #                  [--port PORT] [--out DIR]
 #   ukl bench boot [--rounds N]
+#   ukl bench soak [--minutes N | --seconds N] [--connections C]
+#                  [--interval SECONDS] [--port PORT] [--out DIR]
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 125
 }
 
@@ -24,7 +26,11 @@ count=10000
 warmup=500
 size=64
 port=7790
-out=ukl-bench-echo
+out=""
+minutes=10
+seconds=""
+connections=100
+interval=""
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case "$1" in
@@ -35,11 +41,16 @@ while [ $# -gt 0 ]; do
 	--size) size=$2 ;;
 	--port) port=$2 ;;
 	--out) out=$2 ;;
+	--minutes) minutes=$2 ;;
+	--seconds) seconds=$2 ;;
+	--connections) connections=$2 ;;
+	--interval) interval=$2 ;;
 	*) usage ;;
 	esac
 	[[ $2 =~ ^[0-9]+$ ]] || [ "$1" = --out ] || ukl_die "bench: $1 wants a number"
 	shift 2
 done
+[ "$what" != soak ] || [ "$port" != 7790 ] || port=7791
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-bench.XXXXXX")
 runner_pid=""
@@ -103,6 +114,7 @@ bench_syscall() {
 
 bench_echo() {
 	local r mode boot
+	out=${out:-ukl-bench-echo}
 	build_both "$UKL_ROOT/examples/echo/echo.c" echo
 	gcc -O2 -Wall -o "$work/echo-client" "$UKL_ROOT/bench/echo-client.c" -lpthread
 	mkdir -p "$out"
@@ -217,9 +229,93 @@ print(f"boot to main cloud/ukl: {t['cloud'][0] / t['ukl'][0]:.2f}x")
 PY
 }
 
+# Soak: examples/echo/echo-epoll.c under C connections of random-sized
+# messages for a long time, as a UKL image and then as a normal process,
+# every echoed byte checked (bench/soak-client.c); ukl-init reports the
+# guest's memory use on the console (ukl run --mem-report), the client
+# adds the latest figure to each interval's line.
+bench_soak() {
+	local mode boot secs mem_period rc
+	out=${out:-ukl-bench-soak}
+	secs=${seconds:-$((minutes * 60))}
+	[ "$secs" -gt 0 ] || ukl_die "bench soak: nothing to do in 0 seconds"
+	[ "$connections" -ge 1 ] && [ "$connections" -le 1024 ] ||
+		ukl_die "bench soak: --connections wants 1 to 1024"
+	# 30 s between lines, or four lines in a shorter run
+	if [ -z "$interval" ]; then
+		interval=30
+		[ "$secs" -ge 120 ] || interval=$(( secs / 4 > 0 ? secs / 4 : 1 ))
+	fi
+	[ "$interval" -ge 1 ] || ukl_die "bench soak: --interval wants 1 or more"
+	mem_period=$(( interval / 3 > 0 ? interval / 3 : 1 ))
+	build_both "$UKL_ROOT/examples/echo/echo-epoll.c" echo-epoll
+	gcc -O2 -Wall -o "$work/soak-client" "$UKL_ROOT/bench/soak-client.c"
+	for mode in ukl process; do
+		ukl_say "bench soak: $mode, $connections connections for ${secs}s, a line every ${interval}s"
+		boot_args $mode echo-epoll
+		"$UKL_ROOT/bin/ukl" run --timeout $((secs + 600)) --mem-report "$mem_period" \
+			-p "$port:7" "${boot[@]}" -- 7 >"$work/$mode.console" 2>&1 &
+		runner_pid=$!
+		"$work/soak-client" -p "$port" -d "$secs" -c "$connections" -i "$interval" \
+			-W 300 -l "$work/$mode.console" -L "soak $mode:" \
+			2>"$work/$mode.client-errors" | tee "$work/$mode.soak"
+		rc=${PIPESTATUS[0]}
+		# the first errors, by connection and message (at most 20 lines)
+		head -n 5 "$work/$mode.client-errors" >&2
+		if ! kill -0 "$runner_pid" 2>/dev/null; then
+			tail -n 20 "$work/$mode.console" >&2
+			ukl_die "bench soak: the $mode guest stopped during the run"
+		fi
+		ukl_stop "$runner_pid"
+		runner_pid=""
+		[ "$rc" -eq 0 ] || { tail -n 20 "$work/$mode.console" >&2
+			ukl_die "bench soak: the client failed against $mode (status $rc)"; }
+		grep -q '^soak '"$mode"': done ' "$work/$mode.soak" ||
+			ukl_die "bench soak: no final line from the client against $mode"
+	done
+	machine_line >"$work/summary"
+	python3 - "$work" "$connections" "$secs" >>"$work/summary" <<'PY'
+import sys
+work, conns, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+res = {}
+for mode in ("ukl", "process"):
+    rows = []
+    for line in open(f"{work}/{mode}.soak"):
+        words = line.split()
+        if len(words) < 3 or words[2] == "done":
+            continue
+        rows.append(dict(w.split("=", 1) for w in words[2:]))
+    mem = [int(r["used_kib"]) for r in rows if r["used_kib"] != "-"]
+    last = rows[-1]
+    res[mode] = dict(rt=int(last["roundtrips"]), err=int(last["errors"]),
+                     mib=int(last["bytes"]) / 2**20,
+                     first=mem[0] if mem else None, last=mem[-1] if mem else None,
+                     lo=min(mem) if mem else None, hi=max(mem) if mem else None)
+    r = res[mode]
+    growth = r["last"] - r["first"] if mem else "-"
+    print(f"soak {mode} summary: seconds={secs} connections={conns} roundtrips={r['rt']} "
+          f"per_s={r['rt'] / secs:.0f} errors={r['err']} echoed_mib={r['mib']:.0f} "
+          f"used_kib first={r['first']} last={r['last']} min={r['lo']} max={r['hi']} "
+          f"mem_growth_kib={growth}")
+    r["growth"] = growth
+u, p = res["ukl"], res["process"]
+print(f"soak ukl/process: roundtrips={u['rt']}/{p['rt']} errors={u['err']}/{p['err']} "
+      f"mem_growth_kib={u['growth']}/{p['growth']}")
+PY
+	# Complete results only: written in $work, moved into place at the end.
+	mkdir -p "$out"
+	for mode in ukl process; do
+		cp "$work/$mode.console" "$work/$mode.soak" "$work/$mode.client-errors" "$out/"
+	done
+	cp "$work/summary" "$out/summary.txt"
+	ukl_say "bench soak: consoles and client output in $out/"
+	cat "$work/summary"
+}
+
 case "$what" in
 syscall) bench_syscall ;;
 echo) bench_echo ;;
 boot) bench_boot ;;
+soak) bench_soak ;;
 *) usage ;;
 esac

@@ -17,7 +17,8 @@ usage() {
 	cat <<'USAGE'
 usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
                [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--userspace]
-               [--accel auto|tcg|kvm] [--verbose] IMAGE [-- ARG...]
+               [--accel auto|tcg|kvm] [--mem-report SECONDS] [--verbose]
+               IMAGE [-- ARG...]
 
   IMAGE          a UKL image (from ukl-gcc), or with --userspace a static
                  Linux program, run as a normal process on UKL's kernel
@@ -32,6 +33,8 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --file H:G     with --userspace, also put host file H at guest path G
                  (a UKL image gets its files from ukl-gcc --add-file)
   --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
+  --mem-report S print "ukl: mem used_kib=N total_kib=N uptime_s=N" on
+                 the console every S seconds (MemTotal - MemAvailable)
   --verbose      show the kernel's boot messages
   --icount       TCG with -icount shift=0: the guest's clock counts
                  executed instructions (1 ns each), a noise-free measure
@@ -107,6 +110,7 @@ accel=${UKL_ACCEL:-auto}
 userspace=0
 verbose=0
 icount=0
+mem_report=0
 forwards=()
 envs=()
 files=()
@@ -147,6 +151,10 @@ while [ $# -gt 0 ]; do
 		files+=("$2"); shift 2 ;;
 	--accel) [ $# -ge 2 ] || usage_error "--accel needs auto, tcg or kvm"
 		accel=$2; shift 2 ;;
+	--mem-report) [ $# -ge 2 ] || usage_error "--mem-report needs seconds"
+		[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] && [ "$2" -le 86400 ] ||
+			usage_error "bad --mem-report '$2' (whole seconds, 1 to 86400)"
+		mem_report=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	--icount) icount=1; accel=tcg; shift ;;
 	--) usage_error "no IMAGE before --" ;;
@@ -217,6 +225,8 @@ done
 for e in ${envs[@]+"${envs[@]}"}; do
 	cmdline+=" ukl.env=$(encode_word "$e")"
 done
+# ukl-init prints the guest's memory use every mem_report seconds.
+[ "$mem_report" -eq 0 ] || cmdline+=" ukl.mem_report=$mem_report"
 # Shared directories: ukl-init mounts tag uklN at its guest directory.
 for i in ${vol_guests[@]+"${!vol_guests[@]}"}; do
 	cmdline+=" ukl.mount=$(encode_word "ukl$i:${vol_modes[i]}:${vol_guests[i]}")"

@@ -78,6 +78,7 @@ int parse_cmdline(const char *cmdline, struct launch *out)
 	out->prog = "/app";
 	out->volumes = NULL;
 	out->nvolumes = 0;
+	out->mem_report = 0;
 	for (word = strtok_r(copy, " \t\n", &save); word;
 	     word = strtok_r(NULL, " \t\n", &save)) {
 		char *value;
@@ -105,6 +106,16 @@ int parse_cmdline(const char *cmdline, struct launch *out)
 		} else if (strcmp(word, "ukl.mount") == 0) {
 			if (push_volume(out, value) < 0)
 				return -1;
+		} else if (strcmp(word, "ukl.mem_report") == 0) {
+			char *end;
+			unsigned long s = strtoul(value, &end, 10);
+
+			if (end == value || *end || s < 1 || s > 86400) {
+				fputs("ukl-init: bad ukl.mem_report= (want 1 to 86400 seconds)\n",
+				      stderr);
+				return -1;
+			}
+			out->mem_report = s;
 		}
 	}
 	out->argv = calloc(nargs + 2, sizeof(char *));

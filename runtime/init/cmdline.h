@@ -17,12 +17,13 @@ struct launch {
 	char **envp;	/* NULL-terminated */
 	struct volume *volumes;	/* in command-line order */
 	size_t nvolumes;
+	unsigned mem_report;	/* ukl.mem_report=SECONDS: print memory use; 0 = off */
 };
 
 /*
  * Parse the kernel command line: ukl.prog=PATH, ukl.arg=WORD (repeated, in
- * order), ukl.env=KEY=VALUE (repeated) and ukl.mount=TAG:ro|rw:DIR
- * (repeated). Words are percent-encoded by the runner, so any byte
+ * order), ukl.env=KEY=VALUE (repeated), ukl.mount=TAG:ro|rw:DIR
+ * (repeated) and ukl.mem_report=SECONDS (1 to 86400). Words are percent-encoded by the runner, so any byte
  * survives the kernel's own parser. Returns 0, or -1 with a message on
  * stderr.
  */

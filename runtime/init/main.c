@@ -5,7 +5,8 @@
  * this launcher mounts the usual filesystems and the host directories the
  * runner shares (ukl run -v), starts the program with the arguments and
  * environment the runner put on the kernel command line, waits for it,
- * reports its exit status to the host and powers the VM off.
+ * reports its exit status to the host and powers the VM off. With
+ * ukl.mem_report=S it also prints the guest's memory use every S seconds.
  * Starting both kinds of program the same way keeps the comparison between
  * them fair.
  *
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include "cmdline.h"
 #include "volumes.h"
@@ -80,6 +83,13 @@ static char *read_cmdline(void)
 	return buf;
 }
 
+static int exit_code(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
 static int wait_for(pid_t app)
 {
 	int status;
@@ -93,10 +103,83 @@ static int wait_for(pid_t app)
 			return 120;	/* cannot happen: the app is our child */
 		if (pid != app)
 			continue;	/* an orphan we adopted */
-		if (WIFEXITED(status))
-			return WEXITSTATUS(status);
-		if (WIFSIGNALED(status))
-			return 128 + WTERMSIG(status);
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return exit_code(status);
+	}
+}
+
+/*
+ * ukl.mem_report=S: one console line every S seconds with the memory the
+ * guest uses, MemTotal - MemAvailable from /proc/meminfo (what the
+ * program, its page cache and the kernel hold; the same measure for a UKL
+ * image and a normal process), so a long run shows whether it grows.
+ * Each line goes out in one write(), so it is never split; it can land
+ * between two writes of the program's own output.
+ */
+static void report_memory(void)
+{
+	char buf[4096], line[128], *p;
+	long total = -1, avail = -1;
+	struct timespec up;
+	ssize_t n;
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if ((p = strstr(buf, "MemTotal:")))
+		total = strtol(p + 9, NULL, 10);
+	if ((p = strstr(buf, "MemAvailable:")))
+		avail = strtol(p + 13, NULL, 10);
+	if (total < 0 || avail < 0)
+		return;
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	n = snprintf(line, sizeof(line), "ukl: mem used_kib=%ld total_kib=%ld uptime_s=%ld\n",
+		     total - avail, total, (long)up.tv_sec);
+	if (write(STDOUT_FILENO, line, n) != n)
+		return;	/* nothing to do about a console that fails */
+}
+
+/*
+ * wait_for with memory reports: SIGCHLD stays blocked (since before the
+ * fork) and sigtimedwait() sleeps until a child changes state or the
+ * next report is due, so no wake-up is lost between a check and a sleep.
+ */
+static int wait_reporting(pid_t app, unsigned period, const sigset_t *chld)
+{
+	struct timespec now, next, left;
+	int status;
+	pid_t pid;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	next.tv_sec += period;
+	for (;;) {
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid == app && (WIFEXITED(status) || WIFSIGNALED(status)))
+				return exit_code(status);
+		}
+		if (pid < 0 && errno == ECHILD)
+			return 120;	/* cannot happen: the app is our child */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > next.tv_sec ||
+		    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+			report_memory();
+			next.tv_sec += period;
+			if (next.tv_sec < now.tv_sec)	/* we were away long */
+				next.tv_sec = now.tv_sec + period;
+			continue;
+		}
+		left.tv_sec = next.tv_sec - now.tv_sec;
+		left.tv_nsec = next.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		sigtimedwait(chld, NULL, &left);	/* SIGCHLD, EAGAIN or EINTR */
 	}
 }
 
@@ -124,6 +207,7 @@ static void report_and_power_off(int status)
 int main(void)
 {
 	struct launch launch;
+	sigset_t chld, old_mask;
 	char *cmdline;
 	pid_t app;
 
@@ -144,17 +228,26 @@ int main(void)
 	if (mount_volumes(launch.volumes, launch.nvolumes) < 0)
 		report_and_power_off(120);
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (launch.mem_report)
+		sigprocmask(SIG_BLOCK, &chld, &old_mask);
 	app = fork();
 	if (app < 0) {
 		perror("ukl-init: fork");
 		report_and_power_off(120);
 	}
 	if (app == 0) {
+		/* The program starts with the signal mask init had at boot. */
+		if (launch.mem_report)
+			sigprocmask(SIG_SETMASK, &old_mask, NULL);
 		setsid();
 		execve(launch.prog, launch.argv, launch.envp);
 		fprintf(stderr, "ukl-init: cannot start %s: %s\n", launch.prog,
 			strerror(errno));
 		_exit(127);
 	}
+	if (launch.mem_report)
+		report_and_power_off(wait_reporting(app, launch.mem_report, &chld));
 	report_and_power_off(wait_for(app));
 }
