@@ -3,6 +3,9 @@
 # __ukl_text_start and __ukl_text_end):
 #   - no syscall, sysenter or int $0x80: in ring 0 they do not enter the
 #     kernel; UKL's glibc calls __ukl_syscall instead.
+#   - __ukl_syscall only ever reached by a direct "call" (e8 rel32): a
+#     system call restarted after a signal resumes 5 bytes before its
+#     return address (kernel patch 7), which only that form makes right.
 # Red-zone code is fine: every interrupt and exception of the application
 # enters on a stack of its own, so nothing is pushed below its %rsp
 # (docs/ukl.md, "The red zone").
@@ -26,10 +29,12 @@ awk '
 	/^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn); next }
 	/\t(syscall|sysenter)[ \t]*$/ || /\tint +\$0x80/ {
 		bad[fn] = bad[fn] " syscall-instruction"; n++; next }
+	/<__ukl_syscall>/ && !/\tcall +[0-9a-f]+ <__ukl_syscall>$/ {
+		bad[fn] = bad[fn] " not-a-call-of-__ukl_syscall"; n++; next }
 	END {
 		for (f in bad) printf "check-image: %s:%s\n", f, bad[f]
 		exit n > 0
 	}' >&2 || {
-	echo "check-image: the functions above execute system call instructions, which do not enter the kernel in ring 0; call the C library's wrappers instead (syscall() works; see docs/ukl-gcc.md)" >&2
+	echo "check-image: the functions above execute system call instructions, which do not enter the kernel in ring 0, or reach __ukl_syscall other than by a direct call, which a restarted system call needs; call the C library's wrappers instead (syscall() works; see docs/ukl-gcc.md)" >&2
 	exit 1
 }

@@ -62,7 +62,7 @@ fi
 # anywhere: refuse them.
 stray=$(readelf -SW "$app" | awk '
 	/^ *\[/ { sub(/^ *\[ *[0-9]+\] */, ""); name = $1; flags = $7
-		if (flags ~ /A/ && name !~ /^\.ukl\./) print name }')
+		if (flags ~ /A/ && name !~ /^\.ukl\./ && name != ".rodata.ukl") print name }')
 [ -z "$stray" ] || ukl_die "ukl-gcc: the program has sections UKL cannot place: $stray"
 
 grep -q ' _start$' < <(nm "$app") || ukl_die "ukl-gcc: the program has no _start (was crt1.o linked?)"

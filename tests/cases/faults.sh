@@ -143,3 +143,13 @@ test_arch_prctl_set_gs_is_einval_in_ukl() {
 	expect_status 0
 	expect_line user.out "faults: %gs:0 reads the new base"
 }
+
+# W^X: at boot the kernel checks that no mapping of its own, the program's
+# text and read-only data included, is both writable and executable
+# (CONFIG_DEBUG_WX).
+test_no_kernel_mapping_is_writable_and_executable() {
+	run_guest ukl.out --timeout 120 --verbose "$(guest_ukl hello)"
+	expect_status 3
+	grep -q 'Checked W+X mappings: passed, no W+X pages found' ukl.out ||
+		fail "the kernel did not report a passed W+X check"
+}

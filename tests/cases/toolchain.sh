@@ -66,6 +66,26 @@ C
 	grep -q 'main: syscall-instruction' err || fail "the checker did not name main"
 }
 
+# A system call restarted after a signal resumes 5 bytes before its return
+# address, the start of a direct call; a jump to __ukl_syscall (or a call
+# through a pointer to it) would resume in the wrong place.
+test_checker_rejects_a_jump_to_the_system_call_entry() {
+	cat >jump.c <<'C'
+long ukl_tail_call(long nr);
+__asm__(".text\nukl_tail_call: movq %rdi, %rax\n jmp __ukl_syscall\n");
+int main(void)
+{
+	return ukl_tail_call(39) > 0 ? 0 : 1;
+}
+C
+	status=0
+	"$UKL_GCC" -o jump.ukl jump.c 2>err || status=$?
+	cat err
+	[ "$status" -ne 0 ] || fail "an image with a jump to __ukl_syscall was accepted"
+	grep -q 'ukl_tail_call: not-a-call-of-__ukl_syscall' err ||
+		fail "the checker did not name ukl_tail_call"
+}
+
 test_objects_from_a_normal_compiler_with_red_zone_code_link_and_run() {
 	cat >leaf.c <<'C'
 int leaf(int a)
