@@ -90,6 +90,18 @@ expect_line() {
 	grep -qxF -- "$2" "$1" || fail "no line '$2' in the output"
 }
 
+# expect_no_oops FILE : the kernel messages in FILE tell of no oops, BUG,
+# panic, WARNING or double fault. Two kinds of line are fine: the command
+# line (it has panic=-1) and the one-line report of a process's fatal
+# signal ("traps: NAME[PID] general protection fault ip:..."), which a
+# normal process gets too.
+expect_no_oops() {
+	local bad
+	bad=$(grep -E 'Oops|BUG:|panic|general protection|WARNING:|double fault' "$1" |
+		grep -Ev 'ommand line:|traps: [^ ]+\[[0-9]+\] general protection fault ip:' || true)
+	[ -z "$bad" ] || fail "the kernel complained: $(echo "$bad" | head -n 1)"
+}
+
 # qemu_count : how many QEMU processes run now (to find leftovers).
 qemu_count() {
 	pgrep -c -x qemu-system-x86 || true
