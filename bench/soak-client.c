@@ -3,10 +3,13 @@
  * connections busy for a fixed time, checks every echoed byte, and
  * reports at fixed intervals.
  *
- *   soak-client -p PORT -d SECONDS [-c CONNECTIONS] [-i SECONDS]
+ *   soak-client [-h HOST] -p PORT -d SECONDS [-c CONNECTIONS] [-i SECONDS]
  *               [-m MAXSIZE] [-S SEED] [-W SECONDS] [-l CONSOLE] [-L LABEL]
  *
- *   -p PORT   server port on 127.0.0.1 (what `ukl run -p` forwards)
+ *   -h HOST   server, numeric IPv4 (default 127.0.0.1, where `ukl run -p`
+ *             forwards; the guest's address inside the namespace of
+ *             `ukl run --net tap`)
+ *   -p PORT   server port
  *   -d SECS   how long to run once the server answers, 1..86400
  *   -c CONNS  connections kept open, 1..1024 (default 100)
  *   -i SECS   report interval (default 30)
@@ -93,9 +96,9 @@ static struct {
 	int port, nconns, interval, maxsize, wait_s;
 	long duration;
 	uint64_t seed;
-	const char *console, *label;
+	const char *host, *console, *label;
 } opt = { .nconns = 100, .interval = 30, .maxsize = 65536, .wait_s = 180,
-	  .seed = 1, .label = "soak" };
+	  .seed = 1, .host = "127.0.0.1", .label = "soak" };
 
 static struct conn conns[MAX_CONNS];
 static struct conn *opening;	/* opened, nothing echoed yet */
@@ -124,8 +127,8 @@ static uint64_t splitmix(uint64_t *s)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: soak-client -p PORT -d SECONDS [-c CONNS] [-i SECONDS] [-m MAXSIZE]\n"
-		"                   [-S SEED] [-W SECONDS] [-l CONSOLE] [-L LABEL]\n");
+	fprintf(stderr, "usage: soak-client [-h HOST] -p PORT -d SECONDS [-c CONNS] [-i SECONDS]\n"
+		"                   [-m MAXSIZE] [-S SEED] [-W SECONDS] [-l CONSOLE] [-L LABEL]\n");
 	exit(2);
 }
 
@@ -384,8 +387,9 @@ int main(int argc, char **argv)
 	int64_t start, end, now, next_report;
 	int c, i, n;
 
-	while ((c = getopt(argc, argv, "p:d:c:i:m:S:W:l:L:")) != -1) {
+	while ((c = getopt(argc, argv, "h:p:d:c:i:m:S:W:l:L:")) != -1) {
 		switch (c) {
+		case 'h': opt.host = optarg; break;
 		case 'p': opt.port = num(optarg, c, 1, 65535); break;
 		case 'd': opt.duration = num(optarg, c, 1, 86400); break;
 		case 'c': opt.nconns = num(optarg, c, 1, MAX_CONNS); break;
@@ -403,11 +407,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	server.sin_family = AF_INET;
 	server.sin_port = htons(opt.port);
-	server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (inet_pton(AF_INET, opt.host, &server.sin_addr) != 1) {
+		fprintf(stderr, "soak-client: -h wants a numeric IPv4 address, not %s\n", opt.host);
+		return 2;
+	}
 
 	if (!wait_for_server()) {
-		fprintf(stderr, "soak-client: no echo from 127.0.0.1:%d within %d s\n",
-			opt.port, opt.wait_s);
+		fprintf(stderr, "soak-client: no echo from %s:%d within %d s\n",
+			opt.host, opt.port, opt.wait_s);
 		return 1;
 	}
 	epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -6,20 +6,24 @@
 #
 #   ukl bench syscall [--rounds N] [--scale N]
 #   ukl bench echo [--rounds N] [--count N] [--warmup N] [--size BYTES]
-#                  [--port PORT] [--out DIR]
+#                  [--port PORT] [--out DIR] [--net user|tap]
 #   ukl bench boot [--rounds N]
 #   ukl bench soak [--minutes N | --seconds N] [--connections C]
-#                  [--interval SECONDS] [--port PORT] [--out DIR]
+#                  [--interval SECONDS] [--port PORT] [--out DIR] [--net user|tap]
+#   ukl bench redis ...   (scripts/bench-redis.sh --help)
 set -eu
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/bench-net.sh"
 
 usage() {
-	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 125
 }
 
 what=${1:-}
 [ $# -eq 0 ] || shift
+# redis has options of its own.
+[ "$what" != redis ] || exec "$(dirname "$0")/bench-redis.sh" "$@"
 rounds=3
 scale=1
 count=10000
@@ -31,6 +35,7 @@ minutes=10
 seconds=""
 connections=100
 interval=""
+net=user	# --net: how the clients reach the guest (scripts/bench-net.sh)
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || usage
 	case "$1" in
@@ -45,12 +50,14 @@ while [ $# -gt 0 ]; do
 	--seconds) seconds=$2 ;;
 	--connections) connections=$2 ;;
 	--interval) interval=$2 ;;
+	--net) net=$2 ;;
 	*) usage ;;
 	esac
-	[[ $2 =~ ^[0-9]+$ ]] || [ "$1" = --out ] || ukl_die "bench: $1 wants a number"
+	[[ $2 =~ ^[0-9]+$ ]] || [ "$1" = --out ] || [ "$1" = --net ] || ukl_die "bench: $1 wants a number"
 	shift 2
 done
 [ "$what" != soak ] || [ "$port" != 7790 ] || port=7791
+bench_net_check "$net"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-bench.XXXXXX")
 runner_pid=""
@@ -120,13 +127,16 @@ bench_echo() {
 	mkdir -p "$out"
 	for r in $(seq 1 "$rounds"); do
 		for mode in ukl process; do
-			ukl_say "bench echo: round $r/$rounds, $mode, $count messages of $size bytes"
+			ukl_say "bench echo: round $r/$rounds, $mode, $count messages of $size bytes, --net $net"
 			boot_args $mode echo
-			"$UKL_ROOT/bin/ukl" run --timeout 900 -p "$port:7" "${boot[@]}" \
+			bench_net_run_args "$net" "$port" 7 "$work/net-$mode-$r"
+			"$UKL_ROOT/bin/ukl" run --timeout 900 "${net_run[@]}" "${boot[@]}" \
 				>"$work/$mode-$r.console" 2>&1 &
 			runner_pid=$!
-			"$work/echo-client" -p "$port" -n "$count" -w "$warmup" -s "$size" \
-				-o "$out/$mode-$r.csv" -q ||
+			bench_net_target "$net" "$runner_pid" "$port" 7 "$work/net-$mode-$r" ||
+				ukl_die "bench echo: the $mode guest's network did not come up (see $work/$mode-$r.console)"
+			${net_exec[@]+"${net_exec[@]}"} "$work/echo-client" -h "$net_host" -p "$net_port" \
+				-n "$count" -w "$warmup" -s "$size" -o "$out/$mode-$r.csv" -q ||
 				ukl_die "bench echo: the client failed against $mode"
 			ukl_stop "$runner_pid"
 			runner_pid=""
@@ -251,12 +261,16 @@ bench_soak() {
 	build_both "$UKL_ROOT/examples/echo/echo-epoll.c" echo-epoll
 	gcc -O2 -Wall -o "$work/soak-client" "$UKL_ROOT/bench/soak-client.c"
 	for mode in ukl process; do
-		ukl_say "bench soak: $mode, $connections connections for ${secs}s, a line every ${interval}s"
+		ukl_say "bench soak: $mode, $connections connections for ${secs}s, a line every ${interval}s, --net $net"
 		boot_args $mode echo-epoll
+		bench_net_run_args "$net" "$port" 7 "$work/net-$mode"
 		"$UKL_ROOT/bin/ukl" run --timeout $((secs + 600)) --mem-report "$mem_period" \
-			-p "$port:7" "${boot[@]}" -- 7 >"$work/$mode.console" 2>&1 &
+			"${net_run[@]}" "${boot[@]}" -- 7 >"$work/$mode.console" 2>&1 &
 		runner_pid=$!
-		"$work/soak-client" -p "$port" -d "$secs" -c "$connections" -i "$interval" \
+		bench_net_target "$net" "$runner_pid" "$port" 7 "$work/net-$mode" ||
+			ukl_die "bench soak: the $mode guest's network did not come up (see $work/$mode.console)"
+		${net_exec[@]+"${net_exec[@]}"} "$work/soak-client" -h "$net_host" -p "$net_port" \
+			-d "$secs" -c "$connections" -i "$interval" \
 			-W 300 -l "$work/$mode.console" -L "soak $mode:" \
 			2>"$work/$mode.client-errors" | tee "$work/$mode.soak"
 		rc=${PIPESTATUS[0]}

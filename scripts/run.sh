@@ -4,6 +4,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime.sh"
+. "$(dirname "$0")/net-tap.sh"
 
 # Statuses of the runner itself (the program's own are 0-255).
 ST_NO_REPORT=120	# the guest stopped without reporting (panic, crash)
@@ -18,7 +19,7 @@ usage() {
 usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
                [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--userspace]
                [--accel auto|tcg|kvm] [--mem-report SECONDS] [--verbose]
-               IMAGE [-- ARG...]
+               [--net user|tap [--net-info FILE]] IMAGE [-- ARG...]
 
   IMAGE          a UKL image (from ukl-gcc), or with --userspace a static
                  Linux program, run as a normal process on UKL's kernel
@@ -35,6 +36,12 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
   --mem-report S print "ukl: mem used_kib=N total_kib=N uptime_s=N" on
                  the console every S seconds (MemTotal - MemAvailable)
+  --net user     QEMU user networking, host forwards with -p (default)
+  --net tap      a TAP device in a network namespace of its own (needs
+                 root): "ukl: net tap netns=NAME guest=ADDR" on stderr; run
+                 clients with: ip netns exec NAME CLIENT ADDR ...
+  --net-info F   with --net tap, write netns=NAME, guest=ADDR, host=ADDR
+                 to F once the namespace is up (removed with it)
   --verbose      show the kernel's boot messages
   --icount       TCG with -icount shift=0: the guest's clock counts
                  executed instructions (1 ns each), a noise-free measure
@@ -111,6 +118,8 @@ userspace=0
 verbose=0
 icount=0
 mem_report=0
+net=user
+net_info=""
 forwards=()
 envs=()
 files=()
@@ -155,6 +164,11 @@ while [ $# -gt 0 ]; do
 		[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] && [ "$2" -le 86400 ] ||
 			usage_error "bad --mem-report '$2' (whole seconds, 1 to 86400)"
 		mem_report=$2; shift 2 ;;
+	--net) [ $# -ge 2 ] || usage_error "--net needs user or tap"
+		case "$2" in user | tap) ;; *) usage_error "bad --net '$2' (user or tap)" ;; esac
+		net=$2; shift 2 ;;
+	--net-info) [ $# -ge 2 ] || usage_error "--net-info needs a file name"
+		net_info=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	--icount) icount=1; accel=tcg; shift ;;
 	--) usage_error "no IMAGE before --" ;;
@@ -170,6 +184,14 @@ while [ $# -gt 0 ]; do
 done
 case "$accel" in auto | tcg | kvm) ;; *) usage_error "bad --accel '$accel' (auto, tcg or kvm)" ;; esac
 [ ${#files[@]} -eq 0 ] || [ $userspace -eq 1 ] || usage_error "--file goes with --userspace (UKL images get files from ukl-gcc --add-file)"
+if [ "$net" = tap ]; then
+	# Host ports would mean traffic outside the namespace.
+	[ ${#forwards[@]} -eq 0 ] ||
+		usage_error "-p goes with --net user; with --net tap run clients in the namespace (ip netns exec NAME ...)"
+	ukl_tap_check || exit $ST_USAGE
+else
+	[ -z "$net_info" ] || usage_error "--net-info goes with --net tap"
+fi
 [ -n "$image" ] || usage_error "no IMAGE given"
 if [ ! -e "$image" ]; then
 	printf 'ukl run: image %s not found\n' "$image" >&2
@@ -210,6 +232,7 @@ cleanup() {
 		sleep 1
 		kill -KILL "$qemu_pid" 2>/dev/null || true
 	fi
+	ukl_tap_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -236,10 +259,15 @@ qemu=(qemu-system-x86_64 -M pc -m "$mem" -smp "$smp" -display none
 	-no-reboot -nodefaults -chardev stdio,id=con,signal=off
 	-serial chardev:con -serial "file:$tmp/status")
 
-netdev="user,id=n0,restrict=on"
-for f in ${forwards[@]+"${forwards[@]}"}; do
-	netdev+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f##*:}"
-done
+if [ "$net" = tap ]; then
+	# The namespace's tap0, created by ukl_tap_up; no helper scripts.
+	netdev="tap,id=n0,ifname=$UKL_TAP_DEV,script=no,downscript=no"
+else
+	netdev="user,id=n0,restrict=on"
+	for f in ${forwards[@]+"${forwards[@]}"}; do
+		netdev+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f##*:}"
+	done
+fi
 qemu+=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
 # Each shared directory is a virtio-9p device with QEMU's local backend.
 # security_model=none: QEMU touches the files as the user who runs it,
@@ -294,9 +322,25 @@ if [ -n "${UKL_QEMU_ARGS:-}" ]; then
 	qemu+=("${extra_qemu_args[@]}")
 fi
 
+# --net tap: the namespace last, once nothing can refuse the command line.
+# QEMU runs inside it; setpriv and ip netns exec each exec the next, so
+# qemu_pid stays QEMU's. --pdeathsig: should the runner be killed with
+# SIGKILL (no trap runs), QEMU dies with it, and the next tap run removes
+# the empty namespace (ukl_tap_sweep).
+in_netns=()
+if [ "$net" = tap ]; then
+	ukl_tap_up || exit $ST_QEMU
+	if [ -n "$net_info" ]; then
+		ukl_tap_write_info "$net_info" ||
+			{ printf 'ukl run: cannot write --net-info %s\n' "$net_info" >&2; exit $ST_USAGE; }
+	fi
+	printf 'ukl: net tap netns=%s guest=%s\n' "$ukl_tap_ns" "$UKL_TAP_GUEST" >&2
+	in_netns=(setpriv --pdeathsig KILL ip netns exec "$ukl_tap_ns")
+fi
+
 : >"$tmp/status"
 start=$(date +%s)
-"${qemu[@]}" </dev/null 2>"$tmp/qemu.err" &
+${in_netns[@]+"${in_netns[@]}"} "${qemu[@]}" </dev/null 2>"$tmp/qemu.err" &
 qemu_pid=$!
 timed_out=0
 while kill -0 "$qemu_pid" 2>/dev/null; do

@@ -4,72 +4,22 @@
 # own. Each test boots its server in the background, drives it from the
 # host over 127.0.0.1 and stops it.
 #
-# Builds of the Debian sources take minutes (redis with jemalloc about
-# five), so each one is kept in $UKL_CACHE/tests/servers under a key of
-# the source tarball, the build recipe and everything of the toolchain
-# that goes into an image (ukl-gcc, the link scripts, the runtime, UKL's
-# glibc and kernel builds, gcc and the -dev packages' versions). A test
-# reuses a build only when all of that is unchanged, so what it boots
-# was built from the pristine source by the toolchain as it is now.
-# UKL_SERVERS_REBUILD=1 ignores the kept builds.
+# The builds (scripts/server-build.sh) are kept in the cache and reused
+# while the source, the recipe and the toolchain are unchanged; redis's
+# is scripts/build-redis.sh, shared with "ukl bench redis".
+
+. "$UKL_ROOT/scripts/upstream.sh"
+. "$UKL_ROOT/scripts/server-build.sh"
 
 UKL_GCC=$UKL_ROOT/bin/ukl-gcc
 UKL_GXX=$UKL_ROOT/bin/ukl-g++
 SERVERS=$UKL_ROOT/tests/servers
 
-# toolchain_fingerprint : print what a UKL image depends on besides the
-# program's own source.
-toolchain_fingerprint() {
-	local kb glibc
-	kb=$("$UKL_ROOT/scripts/build-kernel.sh" --quiet) || return 1
-	glibc=$("$UKL_ROOT/scripts/build-glibc.sh" --quiet) || return 1
-	echo "kernel $kb $(stat -c %Y "$kb/vmlinux")"
-	echo "glibc $glibc $(stat -c %Y "$glibc/lib/libc.a")"
-	(cd "$UKL_ROOT" && find bin toolchain runtime scripts/lib.sh scripts/runtime.sh \
-		scripts/link-image.sh scripts/check-image.sh -type f | LC_ALL=C sort |
-		xargs sha256sum)
-	gcc -dumpfullversion
-	dpkg-query -W -f '${Package} ${Version}\n' libc6-dev libgcc-12-dev libstdc++-12-dev \
-		libcrypt-dev zlib1g-dev libpcre2-dev libevent-dev 2>&1
-}
-
 # server_build NAME PACKAGE RECIPE : print a directory with what RECIPE
-# (a function, run in a fresh copy of the pristine source of Debian's
-# PACKAGE, with that directory as its argument) built, from the cache
-# when the source, the recipe and the toolchain are the same. Callers
-# run it in $(...), so its messages go to standard error.
+# (run in a fresh copy of the pristine source of PACKAGE, with that
+# directory as its argument) built as a UKL image. In $(...).
 server_build() {
-	local name=$1 pkg=$2 recipe=$3 src fp key out
-	src=$("$UKL_ROOT/scripts/fetch-source.sh" "$pkg") || fail "cannot fetch the source of $pkg" >&2
-	fp=$(toolchain_fingerprint) || fail "cannot find the toolchain's kernel and glibc builds" >&2
-	key=$( (echo "$fp"; basename "$src"
-		sha256sum "$(dirname "$src")"/*.orig.tar.*
-		declare -f "$recipe") | sha256sum | cut -c1-16)
-	out=$UKL_CACHE/tests/servers/$name-$key
-	if [ -f "$out/.built" ] && [ "${UKL_SERVERS_REBUILD:-0}" != 1 ]; then
-		echo "$name: reusing $out, built from $(basename "$src") with this toolchain" >&2
-		echo "$out"
-		return 0
-	fi
-	echo "$name: building $(basename "$src") from the pristine source" >&2
-	# Builds for an older toolchain will not be used again.
-	rm -rf "$UKL_CACHE/tests/servers/$name"-* "$name"
-	mkdir -p "$out"
-	cp -a "$src" "$name" || fail "cannot copy the source" >&2
-	local start=$SECONDS
-	if ! (cd "$name" && "$recipe" "$out") >"$out/build.log" 2>&1; then
-		tail -n 40 "$out/build.log" >&2
-		fail "$name did not build (log: $out/build.log)" >&2
-	fi
-	echo "$name: built in $((SECONDS - start)) s" >&2
-	# Kept only if the toolchain did not change while it built (a kernel
-	# rebuilt meanwhile, say): the key must say what made the image.
-	if [ "$(toolchain_fingerprint)" = "$fp" ]; then
-		touch "$out/.built"
-	else
-		echo "$name: the toolchain changed during the build; not keeping it" >&2
-	fi
-	echo "$out"
+	ukl_server_build "$1" "$2" "$3" ukl
 }
 
 # is_ukl_image FILE : fail unless FILE is a UKL image (a kernel with the
@@ -143,14 +93,6 @@ stop_server() {
 
 # --- redis -------------------------------------------------------------
 
-# Redis's own Makefile with its defaults: jemalloc (whose bundled
-# configure builds and runs test programs), lua, hiredis, all static.
-build_redis() {
-	make -j"$(nproc)" CC="$UKL_GCC" &&
-		cp src/redis-server "$1/" &&
-		cp deps/jemalloc/config.log "$1/jemalloc-config.log"
-}
-
 # config_result LOG CHECK : the result autoconf logged for its first
 # "checking CHECK" (the build log itself is interleaved by make -j).
 config_result() {
@@ -165,7 +107,7 @@ redis_pong() {
 test_redis_from_debian_source_set_get_and_benchmark() {
 	local out port=17831 answer
 	need_command redis-benchmark redis-tools
-	out=$(server_build redis redis build_redis) || exit 1
+	out=$("$UKL_ROOT/scripts/build-redis.sh" ukl) || fail "redis did not build"
 	is_ukl_image "$out/redis-server"
 	# jemalloc's configure ran its test programs (ukl-gcc wrote host
 	# programs for them): no cross build, and the page size measured.
