@@ -104,10 +104,25 @@ bench_syscall() {
 		"$UKL_ROOT/bin/ukl" run --icount --timeout 600 "${boot[@]}" -- 1 \
 			>"$work/icount-$mode.out" || ukl_die "bench syscall: the icount $mode run failed"
 	done
+	# And with the counting plugin (docs/measuring.md), which splits them
+	# (application, kernel) and counts VM exits: a snapshot at the
+	# program's exec and at each console write, which ends a measurement
+	# (bench/counts.py).
+	for mode in ukl process; do
+		ukl_say "bench syscall: instruction and exit counts (plugin), $mode"
+		boot_args $mode syscall-bench
+		"$UKL_ROOT/bin/ukl" run --count "$work/count-$mode.counts" \
+			--count-at begin_new_exec --count-at redirected_tty_write \
+			--timeout 600 "${boot[@]}" -- 1 >"$work/count-$mode.out" ||
+			ukl_die "bench syscall: the counted $mode run failed"
+	done
 	machine_line
 	echo "instructions per call (QEMU -icount; the ns column counts instructions):"
 	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work/icount-ukl.out" -- \
 		"$work/icount-process.out" | sed '$d'
+	python3 "$UKL_ROOT/bench/counts.py" syscall \
+		--ukl "$work/count-ukl.counts" "$work/count-ukl.out" \
+		--process "$work/count-process.counts" "$work/count-process.out"
 	echo "time per call (wall clock, median of $rounds rounds):"
 	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work"/ukl-*.out -- "$work"/process-*.out
 }
@@ -132,12 +147,36 @@ bench_echo() {
 			runner_pid=""
 		done
 	done
+	# Once more per mode with the counting plugin (docs/measuring.md),
+	# which slows TCG: these runs give the counts, never the latencies
+	# above. The client takes a snapshot after the warm-up and after the
+	# last measured reply, so only the measured messages are counted.
+	for mode in ukl process; do
+		ukl_say "bench echo: counted run (plugin), $mode, $count messages of $size bytes"
+		boot_args $mode echo
+		rm -f "$work/count.sock"
+		"$UKL_ROOT/bin/ukl" run --timeout 900 -p "$port:7" --count "$work/$mode.counts" \
+			--count-socket "$work/count.sock" "${boot[@]}" >"$work/count-$mode.console" 2>&1 &
+		runner_pid=$!
+		"$work/echo-client" -p "$port" -n "$count" -w "$warmup" -s "$size" \
+			-S "$work/count.sock" -o "$work/count-$mode.csv" -q ||
+			ukl_die "bench echo: the client failed against $mode (counted run; console: $work/count-$mode.console)"
+		ukl_stop "$runner_pid"
+		runner_pid=""
+		cp "$work/$mode.counts" "$out/$mode.counts"
+	done
 	machine_line | tee "$out/summary.txt"
 	python3 "$UKL_ROOT/bench/summarize.py" echo --ukl "$out"/ukl-*.csv \
 		--process "$out"/process-*.csv --plots "$out" >"$work/summary"
-	cat "$work/summary" >>"$out/summary.txt"
+	python3 "$UKL_ROOT/bench/counts.py" echo --messages "$count" \
+		--ukl "$work/ukl.counts" --process "$work/process.counts" \
+		--latency "$work/count-ukl.csv" "$work/count-process.csv" \
+		--wall-ukl "$out"/ukl-*.csv --wall-process "$out"/process-*.csv >"$work/counts"
+	# the latency ratios stay the last line
+	{ sed '$d' "$work/summary"; cat "$work/counts"; tail -n 1 "$work/summary"; } >"$work/all"
+	cat "$work/all" >>"$out/summary.txt"
 	plot_echo
-	cat "$work/summary"
+	cat "$work/all"
 }
 
 plot_echo() {
