@@ -2,15 +2,16 @@
 """Summaries of the counting plugin's lines (bench/plugin/ukl-count.c),
 UKL against the normal process, as per-operation figures and ratios.
 
-  counts.py echo --messages N --ukl COUNTS --process COUNTS
-                 [--latency UKL_CSV PROCESS_CSV --wall-ukl CSV... --wall-process CSV...]
-      COUNTS holds the "ukl-count" lines of one counted echo run, with
+  counts.py echo --messages N --ukl COUNTS... --process COUNTS...
+                 [--latency-ukl CSV... --latency-process CSV...
+                  --wall-ukl CSV... --wall-process CSV...]
+      Each COUNTS holds the "ukl-count" lines of one counted echo run, with
       snapshots "start" and "end" around the client's N measured messages.
-      Prints instructions and exits per round trip, and last the line
-      "echo cost ukl/process: instructions=R exits=R". With --latency (the
-      counted runs' samples) and --wall-ukl/--wall-process (the samples of
-      the runs without the plugin), also how much the plugin slowed the
-      mean round trip.
+      Prints instructions and exits per round trip (the median over the
+      runs of a mode, and the range of the instructions), and last the line
+      "echo cost ukl/process: instructions=R exits=R". With the counted
+      runs' samples (--latency-*) and those of the runs without the plugin
+      (--wall-*), also how much the plugin slowed the mean round trip.
 
   counts.py syscall --ukl COUNTS CONSOLE --process COUNTS CONSOLE
       COUNTS from a run of bench/guest/syscall-bench.c with snapshots at
@@ -39,16 +40,26 @@ def read_lines(path):
             words = line.split()
             if not words or words[0] != "ukl-count":
                 continue
-            row = {}
+            row = {"by": {}}
             for w in words[1:]:
                 k, _, v = w.partition("=")
-                row[k] = v if k == "at" else int(v)
+                if k == "at":
+                    row[k] = v
+                elif k == "mmio_by":
+                    for item in v.split(",") if v != "-" else ():
+                        name, _, n = item.rpartition(":")
+                        row["by"][name] = int(n)
+                else:
+                    row[k] = int(v)
             rows.append(row)
     return rows
 
 
 def delta(a, b):
-    return {k: b.get(k, 0) - a.get(k, 0) for k in FIELDS}
+    """b - a for every count, and under "by" for every MMIO region."""
+    d = {k: b.get(k, 0) - a.get(k, 0) for k in FIELDS}
+    d["by"] = {r: n - a["by"].get(r, 0) for r, n in b["by"].items()}
+    return d
 
 
 def between(path, first, last):
@@ -82,23 +93,44 @@ def csv_mean_us(paths):
     return statistics.fmean(values) if values else float("nan")
 
 
+def per_message(paths, n):
+    """Per round trip, each field's median over the runs; and the runs'
+    instructions per round trip, sorted."""
+    runs = [between(p, "start", "end") for p in paths]
+    med = {k: statistics.median(r[k] for r in runs) / n for k in FIELDS}
+    names = {name for r in runs for name in r["by"]}
+    med["by"] = {name: statistics.median(r["by"].get(name, 0) for r in runs) / n
+                 for name in names}
+    return med, sorted(r["insns"] / n for r in runs)
+
+
 def echo(args):
     n = args.messages
-    u = {k: v / n for k, v in between(args.ukl, "start", "end").items()}
-    p = {k: v / n for k, v in between(args.process, "start", "end").items()}
-    print(f"per round trip, counted by the plugin over {n} messages per mode "
+    u, ui = per_message(args.ukl, n)
+    p, pi = per_message(args.process, n)
+    runs = f"median of {len(ui)} runs per mode" if len(ui) > 1 else "one run per mode"
+    print(f"per round trip, counted by the plugin over {n} messages, {runs} "
           "(exits = mmio + pio + msr + hlt):")
-    print(f"{'':<24} {'ukl':>10} {'process':>10} {'ukl/process':>12}")
+    print(f"{'':<32} {'ukl':>10} {'process':>10} {'ukl/process':>12}")
     for label, k in TABLE:
         if k == "insns_user" and not u[k] and not p[k]:
             continue
         digits = 0 if k.startswith("insns") else 2
-        print(f"{label:<24} {u[k]:>10.{digits}f} {p[k]:>10.{digits}f} {ratio(u[k], p[k]):>12}")
-    if args.latency:
-        cu, cp = (csv_mean_us([f]) for f in args.latency)
+        print(f"{label:<32} {u[k]:>10.{digits}f} {p[k]:>10.{digits}f} {ratio(u[k], p[k]):>12}")
+        if k == "mmio":	# by device (QEMU's memory region names)
+            for name in sorted(set(u["by"]) | set(p["by"])):
+                a, b = u["by"].get(name, 0), p["by"].get(name, 0)
+                if a >= 0.005 or b >= 0.005:
+                    print(f"{'    ' + name:<32} {a:>10.2f} {b:>10.2f} {ratio(a, b):>12}")
+    if len(ui) > 1:
+        print(f"instructions per round trip, lowest to highest run: ukl {ui[0]:.0f} to {ui[-1]:.0f}, "
+              f"process {pi[0]:.0f} to {pi[-1]:.0f}")
+    if args.latency_ukl:
+        cu, cp = csv_mean_us(args.latency_ukl), csv_mean_us(args.latency_process)
         wu, wp = csv_mean_us(args.wall_ukl), csv_mean_us(args.wall_process)
-        print(f"mean latency with the plugin: ukl {cu:.1f} us, process {cp:.1f} us "
-              f"({cu / wu:.2f}x and {cp / wp:.2f}x the runs without it)")
+        print(f"mean latency in the counted runs (plugin, pause between messages): "
+              f"ukl {cu:.1f} us, process {cp:.1f} us ({cu / wu:.2f}x and {cp / wp:.2f}x "
+              "the runs without them)")
     print(f"echo cost ukl/process: instructions={ratio(u['insns'], p['insns'])} "
           f"exits={ratio(u['exits'], p['exits'])}")
 
@@ -141,8 +173,8 @@ def syscall(args):
         cu, cp = calls(name, u[name]), calls(name, p[name])
         if not cu or not cp:
             continue
-        a = {k: v / cu for k, v in u[name].items()}
-        b = {k: v / cp for k, v in p[name].items()}
+        a = {k: u[name][k] / cu for k in FIELDS}
+        b = {k: p[name][k] / cp for k in FIELDS}
         print(f"{name:<22} {a['insns']:>10.1f} {a['insns_app']:>6.1f} {a['insns_kernel']:>7.1f} "
               f"{a['exits']:>6.3f} {b['insns']:>14.1f} {b['insns_app']:>6.1f} "
               f"{b['insns_kernel']:>7.1f} {b['exits']:>6.3f} {ratio(a['insns'], b['insns']):>7}")
@@ -153,9 +185,10 @@ def main():
     sub = ap.add_subparsers(dest="what", required=True)
     e = sub.add_parser("echo")
     e.add_argument("--messages", type=int, required=True)
-    e.add_argument("--ukl", required=True)
-    e.add_argument("--process", required=True)
-    e.add_argument("--latency", nargs=2)
+    e.add_argument("--ukl", nargs="+", required=True)
+    e.add_argument("--process", nargs="+", required=True)
+    e.add_argument("--latency-ukl", nargs="+")
+    e.add_argument("--latency-process", nargs="+")
     e.add_argument("--wall-ukl", nargs="+")
     e.add_argument("--wall-process", nargs="+")
     s = sub.add_parser("syscall")
@@ -163,8 +196,10 @@ def main():
     s.add_argument("--process", nargs=2, required=True)
     args = ap.parse_args()
     if args.what == "echo":
-        if bool(args.latency) != bool(args.wall_ukl and args.wall_process):
-            sys.exit("counts: --latency goes with --wall-ukl and --wall-process")
+        given = [bool(x) for x in (args.latency_ukl, args.latency_process,
+                                   args.wall_ukl, args.wall_process)]
+        if any(given) and not all(given):
+            sys.exit("counts: --latency-ukl, --latency-process, --wall-ukl and --wall-process go together")
         echo(args)
     else:
         syscall(args)

@@ -4,7 +4,7 @@
  *
  *   echo-client [-h HOST] [-p PORT] [-s SIZE] [-n COUNT] [-w WARMUP]
  *               [-c CONNECTIONS] [-o CSV] [-t SECONDS] [-W SECONDS]
- *               [-S SOCKET] [-r] [-q] [-x]
+ *               [-S SOCKET] [-g MICROSECONDS] [-r] [-q] [-x]
  *
  *   -h HOST   server, numeric IPv4 (default 127.0.0.1)
  *   -p PORT   server port (default 7777)
@@ -22,6 +22,9 @@
  *             a snapshot labelled "start" right before the first measured
  *             message and "end" right after the last reply, each awaited
  *             (docs/measuring.md)
+ *   -g USECS  wait this long after each reply before sending the next
+ *             message, so that the server's VM goes idle in between, as
+ *             it would on fast hardware (for counted runs; default 0)
  *   -q        no summary line
  *   -x        abuse mode: robustness checks instead of measuring
  *
@@ -100,7 +103,7 @@ struct rt_res {
 struct opts {
 	struct sockaddr_in addr;
 	const char *host, *csv, *snap_sock;
-	int port, nconns, time_limit, connect_window;
+	int port, nconns, time_limit, connect_window, gap_us;
 	size_t size;
 	long count, warmup;
 	bool random_sizes, quiet, abuse;
@@ -128,7 +131,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: echo-client [-h HOST] [-p PORT] [-s SIZE] [-n COUNT] [-w WARMUP]\n"
 		"                   [-c CONNECTIONS] [-o CSV] [-t SECONDS] [-W SECONDS]\n"
-		"                   [-S SOCKET] [-r] [-q] [-x]\n"
+		"                   [-S SOCKET] [-g USECS] [-r] [-q] [-x]\n"
 		"  -h HOST  numeric IPv4 address (127.0.0.1)   -p PORT  (7777)\n"
 		"  -s SIZE  bytes per message, 1..%d (64)  -r  random sizes 1..SIZE\n"
 		"  -n COUNT measured round trips per connection (10000)\n"
@@ -136,7 +139,8 @@ static void usage(void)
 		"  -c N     connections, 1..%d (1)     -o CSV  write raw samples\n"
 		"  -t SECS  time limit, exit 3 when hit (300)\n"
 		"  -W SECS  connect retry window (30)  -q  no summary  -x  abuse mode\n"
-		"  -S SOCK  counting plugin socket: snapshots start and end\n",
+		"  -S SOCK  counting plugin socket: snapshots start and end\n"
+		"  -g USECS pause after each reply (0)\n",
 		MAX_SIZE, MAX_CONNS);
 	exit(EXIT_USAGE);
 }
@@ -201,7 +205,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		.warmup = 100, .nconns = 1, .time_limit = 300,
 		.connect_window = 30,
 	};
-	while ((c = getopt(argc, argv, "h:p:s:n:w:c:o:t:W:S:rqx")) != -1) {
+	while ((c = getopt(argc, argv, "h:p:s:n:w:c:o:t:W:S:g:rqx")) != -1) {
 		switch (c) {
 		case 'h': o->host = optarg; break;
 		case 'p': o->port = parse_num(optarg, c, 1, 65535); break;
@@ -213,6 +217,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->time_limit = parse_num(optarg, c, 1, 7 * 86400); break;
 		case 'W': o->connect_window = parse_num(optarg, c, 1, 3600); break;
 		case 'S': o->snap_sock = optarg; break;
+		case 'g': o->gap_us = parse_num(optarg, c, 0, 1000000); break;
 		case 'r': o->random_sizes = true; break;
 		case 'q': o->quiet = true; break;
 		case 'x': o->abuse = true; break;
@@ -547,6 +552,12 @@ static int run_phase(struct ctx *x, const int *fds, long rounds, bool record)
 				samples_add(&x->s, len, t1 - t0);
 			if (t1 >= x->deadline)
 				return EXIT_TIMEOUT;
+			if (x->o->gap_us) {
+				struct timespec ts = { x->o->gap_us / 1000000,
+						       (x->o->gap_us % 1000000) * 1000L };
+
+				nanosleep(&ts, NULL);
+			}
 		}
 	}
 	return EXIT_OK;

@@ -127,12 +127,27 @@ bench_syscall() {
 	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work"/ukl-*.out -- "$work"/process-*.out
 }
 
+# Each round runs both modes without the plugin, for the latencies, and
+# then with it (docs/measuring.md), for guest instructions and VM exits
+# per round trip. The plugin slows TCG, so its runs never give latencies;
+# the client takes a snapshot after the warm-up and after the last
+# measured reply, so only the measured messages are counted. In the
+# counted runs the client pauses count_gap_us after each reply, so that
+# the guest goes idle once per round trip, as it would on hardware fast
+# enough to be done before the next message: without the pause, how often
+# the slow TCG guest still has work when a message arrives decides how
+# often it enters and leaves the idle loop (thousands of instructions
+# each), and instructions per round trip varied by 20% between runs
+# (docs/measuring.md).
+count_gap_us=1000
 bench_echo() {
 	local r mode boot
 	out=${out:-ukl-bench-echo}
 	build_both "$UKL_ROOT/examples/echo/echo.c" echo
 	gcc -O2 -Wall -o "$work/echo-client" "$UKL_ROOT/bench/echo-client.c" -lpthread
 	mkdir -p "$out"
+	# the summaries read every round's files: none from an earlier run
+	rm -f "$out"/ukl-*.csv "$out"/process-*.csv "$out"/ukl-*.counts "$out"/process-*.counts
 	for r in $(seq 1 "$rounds"); do
 		for mode in ukl process; do
 			ukl_say "bench echo: round $r/$rounds, $mode, $count messages of $size bytes"
@@ -146,31 +161,27 @@ bench_echo() {
 			ukl_stop "$runner_pid"
 			runner_pid=""
 		done
-	done
-	# Once more per mode with the counting plugin (docs/measuring.md),
-	# which slows TCG: these runs give the counts, never the latencies
-	# above. The client takes a snapshot after the warm-up and after the
-	# last measured reply, so only the measured messages are counted.
-	for mode in ukl process; do
-		ukl_say "bench echo: counted run (plugin), $mode, $count messages of $size bytes"
-		boot_args $mode echo
-		rm -f "$work/count.sock"
-		"$UKL_ROOT/bin/ukl" run --timeout 900 -p "$port:7" --count "$work/$mode.counts" \
-			--count-socket "$work/count.sock" "${boot[@]}" >"$work/count-$mode.console" 2>&1 &
-		runner_pid=$!
-		"$work/echo-client" -p "$port" -n "$count" -w "$warmup" -s "$size" \
-			-S "$work/count.sock" -o "$work/count-$mode.csv" -q ||
-			ukl_die "bench echo: the client failed against $mode (counted run; console: $work/count-$mode.console)"
-		ukl_stop "$runner_pid"
-		runner_pid=""
-		cp "$work/$mode.counts" "$out/$mode.counts"
+		for mode in ukl process; do
+			ukl_say "bench echo: round $r/$rounds, $mode, counted (plugin)"
+			boot_args $mode echo
+			rm -f "$work/count.sock"
+			"$UKL_ROOT/bin/ukl" run --timeout 900 -p "$port:7" --count "$out/$mode-$r.counts" \
+				--count-socket "$work/count.sock" "${boot[@]}" \
+				>"$work/count-$mode-$r.console" 2>&1 &
+			runner_pid=$!
+			"$work/echo-client" -p "$port" -n "$count" -w "$warmup" -s "$size" \
+				-S "$work/count.sock" -g "$count_gap_us" -o "$work/count-$mode-$r.csv" -q ||
+				ukl_die "bench echo: the client failed against $mode (counted; console: $work/count-$mode-$r.console)"
+			ukl_stop "$runner_pid"
+			runner_pid=""
+		done
 	done
 	machine_line | tee "$out/summary.txt"
 	python3 "$UKL_ROOT/bench/summarize.py" echo --ukl "$out"/ukl-*.csv \
 		--process "$out"/process-*.csv --plots "$out" >"$work/summary"
 	python3 "$UKL_ROOT/bench/counts.py" echo --messages "$count" \
-		--ukl "$work/ukl.counts" --process "$work/process.counts" \
-		--latency "$work/count-ukl.csv" "$work/count-process.csv" \
+		--ukl "$out"/ukl-*.counts --process "$out"/process-*.counts \
+		--latency-ukl "$work"/count-ukl-*.csv --latency-process "$work"/count-process-*.csv \
 		--wall-ukl "$out"/ukl-*.csv --wall-process "$out"/process-*.csv >"$work/counts"
 	# the latency ratios stay the last line
 	{ sed '$d' "$work/summary"; cat "$work/counts"; tail -n 1 "$work/summary"; } >"$work/all"

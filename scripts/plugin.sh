@@ -22,6 +22,8 @@ want=so
 src=$UKL_ROOT/bench/plugin/ukl-count.c
 dir=$UKL_CACHE/qemu-plugin
 mkdir -p "$dir"
+# Two runners starting at once (a test and a benchmark) build it once.
+ukl_build_lock "the counting plugin" "$dir/.lock"
 
 # The header: one file from the upstream tarball, with the version of the
 # source package it came from in the directory's name.
@@ -50,7 +52,7 @@ fi
 
 # -shared -fPIC: QEMU dlopen()s it; the plugin API needs nothing but libc.
 cflags="-O2 -Wall -Wextra -std=gnu11 -shared -fPIC -pthread"
-key=$( (ukl_hash "$src" "$header_dir/qemu-plugin.h"; echo "$cflags") | sha256sum | cut -c1-16)
+key=$( (cat "$src" "$header_dir/qemu-plugin.h"; echo "$cflags") | sha256sum | cut -c1-16)
 so=$dir/ukl-count-$key.so
 if [ ! -f "$so" ]; then
 	ukl_say "plugin: building $(basename "$so")"

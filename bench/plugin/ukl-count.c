@@ -28,17 +28,24 @@
  *   exact=on     count instructions one by one instead of per translated
  *                block (slower; see "Translated blocks" below)
  *   mmio=kernel  (default) look for device memory accesses only in
- *                instructions of the kernel and idle classes; "all" looks
- *                everywhere, "off" nowhere (cheapest)
+ *                instructions of the kernel and idle classes whose memory
+ *                operand could be device memory (see may_be_mmio());
+ *                "kernel-all": in every kernel and idle instruction that
+ *                touches memory; "all": in every instruction; "off":
+ *                nowhere (cheapest); "check": as kernel-all, and also
+ *                count what "kernel" would have missed, as mmio_missed=N
  *
  * Every count line is one line of words:
  *
  *   ukl-count seq=N at=LABEL insns=N insns_app=N insns_kernel=N
  *     insns_idle=N insns_user=N insns_boot=N mmio=N pio=N msr=N hlt=N
  *     cpuid=N exits=N [NAME=N for each entry] markers=N
+ *     mmio_by=REGION:N,REGION:N...
  *
  * with counts from the start of the run; the difference of two lines is
- * what happened between them. exits = mmio + pio + msr + hlt. A line is
+ * what happened between them. exits = mmio + pio + msr + hlt. mmio_by
+ * splits mmio by QEMU's name for the memory region (the device) accessed,
+ * "-" while there is none. A line is
  * taken at exit (at=exit), for each socket line, for each "snap" address
  * executed (at=LABEL) and for each guest marker (at=marker): the
  * instruction "xchg %bx,%bx" (66 87 db), a no-op that a guest program can
@@ -81,6 +88,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define MAX_SNAPS	16
 #define NAME_LEN	32
 #define LABEL_LEN	64
+#define MAX_REGIONS	16
 
 /* Where an instruction runs; the order is that of the count line. */
 enum class { C_APP, C_KERNEL, C_IDLE, C_USER, C_BOOT, N_CLASSES };
@@ -111,8 +119,19 @@ struct snap {
  * line_lock only orders the lines, readers load each word once.
  */
 static uint64_t insns[N_CLASSES];
-static uint64_t mmio, pio, msr, hlt, cpuid, markers;
+static uint64_t mmio, pio, msr, hlt, cpuid, markers, mmio_missed;
 static uint64_t entry_count[MAX_NAMES];
+
+/*
+ * MMIO by device: QEMU interns the region names, so a name's pointer
+ * identifies it. Only the vCPU thread adds regions; nregions is published
+ * after the slot is filled, for the threads that print.
+ */
+static struct {
+	const char *name;
+	uint64_t n;
+} regions[MAX_REGIONS];
+static int nregions;
 
 static struct range ranges[MAX_RANGES];
 static int nranges;
@@ -124,7 +143,8 @@ static struct snap snaps[MAX_SNAPS];
 static int nsnaps;
 
 static bool exact;
-static enum { MMIO_OFF, MMIO_KERNEL, MMIO_ALL } mmio_mode = MMIO_KERNEL;
+static enum { MMIO_OFF, MMIO_KERNEL, MMIO_KERNEL_ALL, MMIO_ALL, MMIO_CHECK }
+	mmio_mode = MMIO_KERNEL;
 static bool kernel_seen;	/* translated a kernel-half instruction yet? */
 
 static FILE *out;
@@ -145,7 +165,7 @@ static void take_line(const char *label, char *buf, size_t size)
 {
 	char line[1024];
 	uint64_t c[N_CLASSES], total = 0, io[5];
-	int n, i;
+	int n, i, k;
 
 	for (i = 0; i < N_CLASSES; i++) {
 		c[i] = load(&insns[i]);
@@ -175,7 +195,20 @@ static void take_line(const char *label, char *buf, size_t size)
 	for (i = 0; i < nnames; i++)
 		n += snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
 			      entry_names[i], load(&entry_count[i]));
-	snprintf(line + n, sizeof(line) - n, " markers=%" PRIu64, load(&markers));
+	n += snprintf(line + n, sizeof(line) - n, " markers=%" PRIu64 " mmio_by=", load(&markers));
+	k = __atomic_load_n(&nregions, __ATOMIC_ACQUIRE);
+	if (!k)
+		n += snprintf(line + n, sizeof(line) - n, "-");
+	for (i = 0; i < k && n < (int)sizeof(line) - 80; i++) {
+		const char *p;
+
+		n += snprintf(line + n, sizeof(line) - n, "%s", i ? "," : "");
+		for (p = regions[i].name; *p && n < (int)sizeof(line) - 40; p++)
+			line[n++] = strchr(" ,:=", *p) ? '_' : *p;
+		n += snprintf(line + n, sizeof(line) - n, ":%" PRIu64, load(&regions[i].n));
+	}
+	if (mmio_mode == MMIO_CHECK)
+		snprintf(line + n, sizeof(line) - n, " mmio_missed=%" PRIu64, load(&mmio_missed));
 	fprintf(out, "%s\n", line);
 	fflush(out);
 	pthread_mutex_unlock(&line_lock);
@@ -242,6 +275,95 @@ static enum kind decode(const uint8_t *b, size_t len)
 	return K_OTHER;
 }
 
+/*
+ * Could this instruction's memory operand be device memory? A memory
+ * callback on every kernel access slows TCG about fourfold, and most of
+ * them cannot be MMIO: the stack (push, pop, call, ret, %rsp-based
+ * operands), per-CPU data (%gs:), globals addressed relative to %rip,
+ * string instructions (the kernel's memcpy and copies to and from user
+ * memory; drivers that copy to device memory with memcpy_toio would be
+ * missed, none in this guest does), and LEA, which touches no memory.
+ * Linux's MMIO accessors (readl(), writel(), ioread16() ...) are single
+ * MOVs through a pointer register or to a fixed address (the local APIC's
+ * fixmap slot), and those stay in. Whatever the decoder does not know
+ * stays in too: a wrong "yes" costs time, a wrong "no" a count.
+ * mmio=check measures what this misses.
+ */
+static bool may_be_mmio(const uint8_t *b, size_t len)
+{
+	size_t i = 0, m;
+	bool rex_b = false;
+	uint8_t op, modrm, mod, rm, sib;
+
+	for (; i < len; i++) {
+		if (b[i] == 0x64 || b[i] == 0x65)
+			return false;	/* %fs:, %gs: per-CPU and TLS data */
+		if (!strchr("\x66\x67\xf0\xf2\xf3\x2e\x36\x3e\x26", b[i]) || !b[i])
+			break;
+	}
+	if (i < len && (b[i] & 0xf0) == 0x40 && i + 1 < len)
+		rex_b = b[i++] & 1;
+	if (i >= len)
+		return false;
+	op = b[i];
+	if (op == 0x0f) {
+		if (i + 1 >= len)
+			return true;
+		op = b[i + 1];
+		if (op == 0x38 || op == 0x3a) {
+			m = i + 3;	/* three-byte opcodes: all have ModRM */
+		} else if ((op >= 0x80 && op <= 0x8f) || (op >= 0xc8 && op <= 0xcf) ||
+			   (op && strchr("\x05\x06\x07\x08\x09\x0b\x0e\x30\x31\x32\x33\x34\x35\x37\x77\xa0\xa1\xa2\xa8\xa9\xaa", op))) {
+			return false;	/* jcc, bswap, syscall, rdmsr, cpuid, ...: no ModRM */
+		} else {
+			m = i + 2;
+		}
+	} else {
+		switch (op) {
+		case 0x50 ... 0x5f: case 0x68: case 0x6a: case 0x8f:	/* push, pop */
+		case 0x9c: case 0x9d: case 0xc2: case 0xc3: case 0xc8: case 0xc9:
+		case 0xe8:						/* call rel32 */
+		case 0xa4 ... 0xa7: case 0xaa ... 0xaf:			/* string ops */
+		case 0x8d:						/* lea */
+			return false;
+		case 0x00 ... 0x03: case 0x08 ... 0x0b: case 0x10 ... 0x13:
+		case 0x18 ... 0x1b: case 0x20 ... 0x23: case 0x28 ... 0x2b:
+		case 0x30 ... 0x33: case 0x38 ... 0x3b: case 0x63: case 0x69: case 0x6b:
+		case 0x80 ... 0x8c: case 0x8e: case 0xc0: case 0xc1: case 0xc6: case 0xc7:
+		case 0xd0 ... 0xd3: case 0xd8 ... 0xdf: case 0xf6: case 0xf7:
+		case 0xfe: case 0xff:
+			m = i + 1;	/* ModRM follows */
+			break;
+		case 0x04 ... 0x07: case 0x0c ... 0x0e: case 0x14 ... 0x17: case 0x1c ... 0x1f:
+		case 0x24 ... 0x27: case 0x2c ... 0x2f: case 0x34 ... 0x37: case 0x3c ... 0x3f:
+		case 0x70 ... 0x7f: case 0x90 ... 0x9b: case 0x9e: case 0x9f:
+		case 0xa8: case 0xa9: case 0xb0 ... 0xbf: case 0xcc ... 0xcf:
+		case 0xe0 ... 0xe7: case 0xe9 ... 0xef: case 0xf4: case 0xf5:
+		case 0xf8 ... 0xfd:
+			return false;	/* no memory operand (or port I/O, counted as such) */
+		default:
+			return true;	/* moffs MOVs (a0-a3), xlat, VEX, EVEX, ...: keep */
+		}
+	}
+	if (m >= len)
+		return true;
+	modrm = b[m];
+	mod = modrm >> 6;
+	rm = modrm & 7;
+	if (mod == 3)
+		return false;		/* register operand */
+	if (rm == 5 && mod == 0)
+		return false;		/* %rip-relative: the kernel's own data */
+	if (rm == 4) {			/* SIB byte */
+		if (m + 1 >= len)
+			return true;
+		sib = b[m + 1];
+		if ((sib & 7) == 4 && !rex_b)
+			return false;	/* %rsp-based: the stack */
+	}
+	return true;
+}
+
 static void add_one(struct qemu_plugin_insn *insn, uint64_t *counter)
 {
 	qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
@@ -255,8 +377,25 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
 
 	(void)vcpu;
 	(void)udata;
-	if (h && qemu_plugin_hwaddr_is_io(h))
-		mmio++;		/* in the vCPU thread, like the inline adds */
+	const char *name;
+	int i;
+
+	if (!h || !qemu_plugin_hwaddr_is_io(h))
+		return;
+	mmio++;		/* in the vCPU thread, like the inline adds */
+	if (udata)	/* mmio=check: the decoder would have left it out */
+		mmio_missed++;
+	name = qemu_plugin_hwaddr_device_name(h);
+	for (i = 0; i < nregions; i++)
+		if (regions[i].name == name)
+			break;
+	if (i == nregions) {
+		if (i == MAX_REGIONS)
+			return;		/* more devices than slots: only the total */
+		regions[i].name = name;
+		__atomic_store_n(&nregions, i + 1, __ATOMIC_RELEASE);
+	}
+	regions[i].n++;
 }
 
 static void on_marker(unsigned int vcpu, void *udata)
@@ -293,7 +432,11 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		else
 			per_class[cls]++;
 
-		switch (decode(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn))) {
+		const uint8_t *bytes = qemu_plugin_insn_data(insn);
+		size_t len = qemu_plugin_insn_size(insn);
+		bool kernel = cls == C_KERNEL || cls == C_IDLE;
+
+		switch (decode(bytes, len)) {
 		case K_PIO: add_one(insn, &pio); break;
 		case K_MSR: add_one(insn, &msr); break;
 		case K_HLT: add_one(insn, &hlt); break;
@@ -305,9 +448,12 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		case K_OTHER: break;
 		}
 		if (mmio_mode == MMIO_ALL ||
-		    (mmio_mode == MMIO_KERNEL && (cls == C_KERNEL || cls == C_IDLE)))
+		    (kernel && (mmio_mode == MMIO_KERNEL_ALL || mmio_mode == MMIO_CHECK ||
+				(mmio_mode == MMIO_KERNEL && may_be_mmio(bytes, len)))))
 			qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
-							 QEMU_PLUGIN_MEM_RW, NULL);
+							 QEMU_PLUGIN_MEM_RW,
+							 mmio_mode == MMIO_CHECK && !may_be_mmio(bytes, len) ?
+							 &mmio_missed : NULL);
 		for (k = 0; k < nentries; k++) {
 			const struct entry *e = &entries[k];
 
@@ -516,8 +662,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			mmio_mode = MMIO_OFF;
 		else if (!strcmp(a, "mmio=kernel"))
 			mmio_mode = MMIO_KERNEL;
+		else if (!strcmp(a, "mmio=kernel-all"))
+			mmio_mode = MMIO_KERNEL_ALL;
 		else if (!strcmp(a, "mmio=all"))
 			mmio_mode = MMIO_ALL;
+		else if (!strcmp(a, "mmio=check"))
+			mmio_mode = MMIO_CHECK;
 		else
 			goto usage;
 	}
@@ -537,7 +687,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	return 0;
 usage:
 	fprintf(stderr, "ukl-count: arguments: out=FILE [map=FILE] [sock=PATH] "
-		"[exact=on|off] [mmio=kernel|all|off] (bad: %s)\n",
+		"[exact=on|off] [mmio=kernel|kernel-all|all|off|check] (bad: %s)\n",
 		i < argc ? argv[i] : "no out=");
 	return -1;
 }
