@@ -74,14 +74,14 @@ echo "range idle $idle_start $idle_end"
 # the first two pushes.
 for stubs in irq_entries_start spurious_entries_start; do
 	start=$(need "$stubs")
-	len=$(size "$stubs")
-	[ -n "$len" ] || ukl_die "count: no size for $stubs in $elf"
-	pushes=($(LC_ALL=C objdump -d --start-address=0x"$start" \
+	bytes=$(size "$stubs")
+	[ -n "$bytes" ] || ukl_die "count: no size for $stubs in $elf"
+	mapfile -t pushes < <(LC_ALL=C objdump -d --start-address=0x"$start" \
 		--stop-address=$((0x$start + 48)) "$elf" |
-		awk '/\tpush +\$/ { sub(/:$/, "", $1); print $1 }'))
+		awk '/\tpush +\$/ { sub(/:$/, "", $1); print $1 }')
 	[ ${#pushes[@]} -ge 2 ] || ukl_die "count: cannot tell the stride of $stubs in $elf"
 	step=$((0x${pushes[1]} - 0x${pushes[0]}))
-	echo "entry irqs $start $(hex $((0x$start + 0x$len))) $(hex "$step")"
+	echo "entry irqs $start $(hex $((0x$start + 0x$bytes))) $(hex "$step")"
 done
 for name in "${!addr[@]}"; do
 	case "$name" in asm_sysvec_*) a=${addr[$name]}

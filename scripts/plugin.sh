@@ -30,7 +30,10 @@ ukl_build_lock "the counting plugin" "$dir/.lock"
 header_dir=$(ls -d "$dir"/header-* 2>/dev/null | head -n 1 || true)
 if [ -z "$header_dir" ] || [ ! -f "$header_dir/qemu-plugin.h" ]; then
 	pkgdir=$("$UKL_ROOT/scripts/fetch-source.sh" --download qemu)
-	tarball=$(ls "$pkgdir"/qemu_*.orig.tar.* | grep -v '\.asc$' | head -n 1)
+	tarball=""
+	for f in "$pkgdir"/qemu_*.orig.tar.*; do
+		case "$f" in *.asc) ;; *) [ -f "$f" ] && tarball=$f ;; esac
+	done
 	[ -n "$tarball" ] || ukl_die "plugin: no upstream tarball in $pkgdir"
 	version=$(basename "$tarball" | sed 's/^qemu_//; s/\.orig\.tar\..*$//')
 	header_dir=$dir/header-$version
