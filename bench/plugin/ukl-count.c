@@ -163,7 +163,7 @@ static uint64_t load(const uint64_t *p)
  */
 static void take_line(const char *label, char *buf, size_t size)
 {
-	char line[1024];
+	char line[1536];	/* the fields take under 800 bytes; mmio_by is cut to fit */
 	uint64_t c[N_CLASSES], total = 0, io[5];
 	int n, i, k;
 
@@ -485,7 +485,7 @@ static void clean_label(const char *in, size_t len, char *label)
 		char ch = in[i];
 
 		label[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			   (ch >= '0' && ch <= '9') || strchr("_.:-", ch) ? ch : '_';
+			   (ch >= '0' && ch <= '9') || (ch && strchr("_.:-", ch)) ? ch : '_';
 	}
 	label[len] = 0;
 	if (!len)
@@ -494,7 +494,7 @@ static void clean_label(const char *in, size_t len, char *label)
 
 static void serve_client(int fd)
 {
-	char buf[256], label[LABEL_LEN], reply[1040];
+	char buf[256], label[LABEL_LEN], reply[1600];
 	size_t have = 0;
 	ssize_t got;
 	char *nl;
