@@ -4,7 +4,7 @@
  *
  *   echo-client [-h HOST] [-p PORT] [-s SIZE] [-n COUNT] [-w WARMUP]
  *               [-c CONNECTIONS] [-o CSV] [-t SECONDS] [-W SECONDS]
- *               [-r] [-q] [-x]
+ *               [-S SOCKET] [-g MICROSECONDS] [-r] [-q] [-x]
  *
  *   -h HOST   server, numeric IPv4 (default 127.0.0.1)
  *   -p PORT   server port (default 7777)
@@ -18,6 +18,13 @@
  *   -t SECS   overall time limit (default 300); when hit, report what
  *             was measured so far and exit 3
  *   -W SECS   how long to keep retrying the connect (default 30)
+ *   -S SOCKET the counting plugin's Unix socket (ukl run --count-socket):
+ *             a snapshot labelled "start" right before the first measured
+ *             message and "end" right after the last reply, each awaited
+ *             (docs/measuring.md)
+ *   -g USECS  wait this long after each reply before sending the next
+ *             message, so that the server's VM goes idle in between, as
+ *             it would on fast hardware (for counted runs; default 0)
  *   -q        no summary line
  *   -x        abuse mode: robustness checks instead of measuring
  *
@@ -63,6 +70,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,8 +102,8 @@ struct rt_res {
 
 struct opts {
 	struct sockaddr_in addr;
-	const char *host, *csv;
-	int port, nconns, time_limit, connect_window;
+	const char *host, *csv, *snap_sock;
+	int port, nconns, time_limit, connect_window, gap_us;
 	size_t size;
 	long count, warmup;
 	bool random_sizes, quiet, abuse;
@@ -123,14 +131,16 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: echo-client [-h HOST] [-p PORT] [-s SIZE] [-n COUNT] [-w WARMUP]\n"
 		"                   [-c CONNECTIONS] [-o CSV] [-t SECONDS] [-W SECONDS]\n"
-		"                   [-r] [-q] [-x]\n"
+		"                   [-S SOCKET] [-g USECS] [-r] [-q] [-x]\n"
 		"  -h HOST  numeric IPv4 address (127.0.0.1)   -p PORT  (7777)\n"
 		"  -s SIZE  bytes per message, 1..%d (64)  -r  random sizes 1..SIZE\n"
 		"  -n COUNT measured round trips per connection (10000)\n"
 		"  -w N     warmup round trips per connection (100)\n"
 		"  -c N     connections, 1..%d (1)     -o CSV  write raw samples\n"
 		"  -t SECS  time limit, exit 3 when hit (300)\n"
-		"  -W SECS  connect retry window (30)  -q  no summary  -x  abuse mode\n",
+		"  -W SECS  connect retry window (30)  -q  no summary  -x  abuse mode\n"
+		"  -S SOCK  counting plugin socket: snapshots start and end\n"
+		"  -g USECS pause after each reply (0)\n",
 		MAX_SIZE, MAX_CONNS);
 	exit(EXIT_USAGE);
 }
@@ -195,7 +205,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		.warmup = 100, .nconns = 1, .time_limit = 300,
 		.connect_window = 30,
 	};
-	while ((c = getopt(argc, argv, "h:p:s:n:w:c:o:t:W:rqx")) != -1) {
+	while ((c = getopt(argc, argv, "h:p:s:n:w:c:o:t:W:S:g:rqx")) != -1) {
 		switch (c) {
 		case 'h': o->host = optarg; break;
 		case 'p': o->port = parse_num(optarg, c, 1, 65535); break;
@@ -206,6 +216,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->csv = optarg; break;
 		case 't': o->time_limit = parse_num(optarg, c, 1, 7 * 86400); break;
 		case 'W': o->connect_window = parse_num(optarg, c, 1, 3600); break;
+		case 'S': o->snap_sock = optarg; break;
+		case 'g': o->gap_us = parse_num(optarg, c, 0, 1000000); break;
 		case 'r': o->random_sizes = true; break;
 		case 'q': o->quiet = true; break;
 		case 'x': o->abuse = true; break;
@@ -540,9 +552,61 @@ static int run_phase(struct ctx *x, const int *fds, long rounds, bool record)
 				samples_add(&x->s, len, t1 - t0);
 			if (t1 >= x->deadline)
 				return EXIT_TIMEOUT;
+			if (x->o->gap_us) {
+				struct timespec ts = { x->o->gap_us / 1000000,
+						       (x->o->gap_us % 1000000) * 1000L };
+
+				nanosleep(&ts, NULL);
+			}
 		}
 	}
 	return EXIT_OK;
+}
+
+/*
+ * Ask the counting plugin for a snapshot labelled @label and wait until it
+ * answers with the counts, so that they are from before what comes next.
+ * Returns 0, or -1 after saying why.
+ */
+static int snapshot(const char *path, const char *label)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char reply[2048];
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "echo-client: -S: path too long: %s\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "echo-client: -S %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (write(fd, label, strlen(label)) != (ssize_t)strlen(label) ||
+	    write(fd, "\n", 1) != 1) {
+		fprintf(stderr, "echo-client: -S %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* the reply is one line; the plugin answers at once */
+	while (got < sizeof(reply) - 1 && !memchr(reply, '\n', got)) {
+		n = read(fd, reply + got, sizeof(reply) - 1 - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(fd);
+	if (!memchr(reply, '\n', got)) {
+		fprintf(stderr, "echo-client: -S %s: no answer to snapshot %s\n", path, label);
+		return -1;
+	}
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -635,8 +699,12 @@ static int run_bench(struct ctx *x)
 		return st;
 	if (st == EXIT_OK) {
 		st = run_phase(x, fds, o->warmup, false);
+		if (st == EXIT_OK && o->snap_sock && snapshot(o->snap_sock, "start"))
+			st = EXIT_FAIL;
 		if (st == EXIT_OK)
 			st = run_phase(x, fds, o->count, true);
+		if (st == EXIT_OK && o->snap_sock && snapshot(o->snap_sock, "end"))
+			st = EXIT_FAIL;
 		for (c = 0; c < o->nconns; c++)
 			close(fds[c]);
 	}

@@ -111,20 +111,50 @@ bench_syscall() {
 		"$UKL_ROOT/bin/ukl" run --icount --timeout 600 "${boot[@]}" -- 1 \
 			>"$work/icount-$mode.out" || ukl_die "bench syscall: the icount $mode run failed"
 	done
+	# And with the counting plugin (docs/measuring.md), which splits them
+	# (application, kernel) and counts VM exits: a snapshot at the
+	# program's exec and at each console write, which ends a measurement
+	# (bench/counts.py).
+	for mode in ukl process; do
+		ukl_say "bench syscall: instruction and exit counts (plugin), $mode"
+		boot_args $mode syscall-bench
+		"$UKL_ROOT/bin/ukl" run --count "$work/count-$mode.counts" \
+			--count-at begin_new_exec --count-at redirected_tty_write \
+			--timeout 600 "${boot[@]}" -- 1 >"$work/count-$mode.out" ||
+			ukl_die "bench syscall: the counted $mode run failed"
+	done
 	machine_line
 	echo "instructions per call (QEMU -icount; the ns column counts instructions):"
 	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work/icount-ukl.out" -- \
 		"$work/icount-process.out" | sed '$d'
+	python3 "$UKL_ROOT/bench/counts.py" syscall \
+		--ukl "$work/count-ukl.counts" "$work/count-ukl.out" \
+		--process "$work/count-process.counts" "$work/count-process.out"
 	echo "time per call (wall clock, median of $rounds rounds):"
 	python3 "$UKL_ROOT/bench/summarize.py" syscall "$work"/ukl-*.out -- "$work"/process-*.out
 }
 
+# Each round runs both modes without the plugin, for the latencies, and
+# then with it (docs/measuring.md), for guest instructions and VM exits
+# per round trip. The plugin slows TCG, so its runs never give latencies;
+# the client takes a snapshot after the warm-up and after the last
+# measured reply, so only the measured messages are counted. In the
+# counted runs the client pauses count_gap_us after each reply, so that
+# the guest goes idle once per round trip, as it would on hardware fast
+# enough to be done before the next message: without the pause, how often
+# the slow TCG guest still has work when a message arrives decides how
+# often it enters and leaves the idle loop (thousands of instructions
+# each), and instructions per round trip varied by 20% between runs
+# (docs/measuring.md).
+count_gap_us=1000
 bench_echo() {
 	local r mode boot
 	out=${out:-ukl-bench-echo}
 	build_both "$UKL_ROOT/examples/echo/echo.c" echo
 	gcc -O2 -Wall -o "$work/echo-client" "$UKL_ROOT/bench/echo-client.c" -lpthread
 	mkdir -p "$out"
+	# the summaries read every round's files: none from an earlier run
+	rm -f "$out"/ukl-*.csv "$out"/process-*.csv "$out"/ukl-*.counts "$out"/process-*.counts
 	for r in $(seq 1 "$rounds"); do
 		for mode in ukl process; do
 			ukl_say "bench echo: round $r/$rounds, $mode, $count messages of $size bytes, --net $net"
@@ -141,13 +171,33 @@ bench_echo() {
 			ukl_stop "$runner_pid"
 			runner_pid=""
 		done
+		for mode in ukl process; do
+			ukl_say "bench echo: round $r/$rounds, $mode, counted (plugin)"
+			boot_args $mode echo
+			rm -f "$work/count.sock"
+			"$UKL_ROOT/bin/ukl" run --timeout 900 -p "$port:7" --count "$out/$mode-$r.counts" \
+				--count-socket "$work/count.sock" "${boot[@]}" \
+				>"$work/count-$mode-$r.console" 2>&1 &
+			runner_pid=$!
+			"$work/echo-client" -p "$port" -n "$count" -w "$warmup" -s "$size" \
+				-S "$work/count.sock" -g "$count_gap_us" -o "$work/count-$mode-$r.csv" -q ||
+				ukl_die "bench echo: the client failed against $mode (counted; console: $work/count-$mode-$r.console)"
+			ukl_stop "$runner_pid"
+			runner_pid=""
+		done
 	done
 	machine_line | tee "$out/summary.txt"
 	python3 "$UKL_ROOT/bench/summarize.py" echo --ukl "$out"/ukl-*.csv \
 		--process "$out"/process-*.csv --plots "$out" >"$work/summary"
-	cat "$work/summary" >>"$out/summary.txt"
+	python3 "$UKL_ROOT/bench/counts.py" echo --messages "$count" \
+		--ukl "$out"/ukl-*.counts --process "$out"/process-*.counts \
+		--latency-ukl "$work"/count-ukl-*.csv --latency-process "$work"/count-process-*.csv \
+		--wall-ukl "$out"/ukl-*.csv --wall-process "$out"/process-*.csv >"$work/counts"
+	# the latency ratios stay the last line
+	{ sed '$d' "$work/summary"; cat "$work/counts"; tail -n 1 "$work/summary"; } >"$work/all"
+	cat "$work/all" >>"$out/summary.txt"
 	plot_echo
-	cat "$work/summary"
+	cat "$work/all"
 }
 
 plot_echo() {

@@ -3,7 +3,13 @@
 # tarball, unmodified. Prints the unpacked directory.
 #
 #   fetch-source.sh PACKAGE
+#   fetch-source.sh --download PACKAGE   (download only; print the directory
+#                                         that holds the .dsc and tarballs)
 #   fetch-source.sh --apt-source     (print the deb-src entry it would use)
+#
+# --download is for callers that need a few files of a big package (the
+# QEMU plugin header from qemu's 23 MB tarball, scripts/plugin.sh): they
+# extract just those, instead of unpacking hundreds of megabytes.
 #
 # Uses a private apt state in the cache, so the machine's own apt
 # configuration is not touched. Its one deb-src entry points at the same
@@ -121,12 +127,21 @@ if [ "${1:-}" = --apt-source ]; then
 	deb_src_entry
 	exit 0
 fi
-pkg=${1:?usage: fetch-source.sh PACKAGE}
+download_only=0
+if [ "${1:-}" = --download ]; then
+	download_only=1
+	shift
+fi
+pkg=${1:?usage: fetch-source.sh [--download] PACKAGE}
 apt_dir=$UKL_CACHE/apt-src
 out=$UKL_CACHE/sources/$pkg
 
-if [ -f "$out/.ukl-unpacked" ]; then
+if [ -f "$out/.ukl-unpacked" ] && [ $download_only -eq 0 ]; then
 	cat "$out/.ukl-unpacked"
+	exit 0
+fi
+if [ -f "$out/.ukl-downloaded" ] && [ $download_only -eq 1 ]; then
+	echo "$out"
 	exit 0
 fi
 mkdir -p "$apt_dir/parts" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$out"
@@ -146,9 +161,16 @@ if [ ! -f "$apt_dir/.updated" ]; then
 		{ tail -n 5 "$apt_dir/update.log" >&2; ukl_die "cannot read Debian's source index"; }
 	touch "$apt_dir/.updated"
 fi
-ukl_say "sources: downloading $pkg"
-(cd "$out" && apt-get "${apt_opts[@]}" source --download-only "$pkg") >"$out/download.log" 2>&1 ||
-	{ tail -n 5 "$out/download.log" >&2; ukl_die "cannot download the source of $pkg"; }
+if [ ! -f "$out/.ukl-downloaded" ]; then
+	ukl_say "sources: downloading $pkg"
+	(cd "$out" && apt-get "${apt_opts[@]}" source --download-only "$pkg") >"$out/download.log" 2>&1 ||
+		{ tail -n 5 "$out/download.log" >&2; ukl_die "cannot download the source of $pkg"; }
+	touch "$out/.ukl-downloaded"
+fi
+if [ $download_only -eq 1 ]; then
+	echo "$out"
+	exit 0
+fi
 tarball=$(ls "$out"/*.orig.tar.* | grep -v '\.asc$' | head -n 1)
 [ -n "$tarball" ] || ukl_die "no upstream tarball in the source of $pkg"
 # (apt-get keeps the caller's environment: it may need its proxy settings;

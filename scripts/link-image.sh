@@ -29,14 +29,16 @@ out=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-link.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# Symbols the program may leave undefined: the kernel's entry and the
-# ones the final link or the kernel's linker script define.
+# Symbols the program may leave undefined: the kernel's entry, its clock
+# functions (UKL's glibc calls them in place of the vDSO's), and the ones
+# the final link or the kernel's linker script define.
 # __tls_get_addr: code compiled with -fPIC (libstdc++.a, for one) reaches
 # its TLS through it, and no static libc defines it; the final link,
 # which is not -shared, rewrites those accesses to the local-exec form
 # and drops the calls. The kernel has no such symbol, so a call that is
 # not rewritten fails the final link instead of binding to something.
 allowed="__ukl_syscall __rela_iplt_start __rela_iplt_end _GLOBAL_OFFSET_TABLE_ __tls_get_addr"
+allowed="$allowed __ukl_clock_gettime __ukl_gettimeofday __ukl_time __ukl_getcpu __ukl_clock_getres"
 
 renames=$work/renames
 : >"$renames"

@@ -19,6 +19,7 @@ usage() {
 usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
                [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--userspace]
                [--accel auto|tcg|kvm] [--mem-report SECONDS] [--verbose]
+               [--icount] [--count FILE [--count-socket PATH] [--count-at SYMBOL]...]
                [--net user|tap [--net-info FILE]] IMAGE [-- ARG...]
 
   IMAGE          a UKL image (from ukl-gcc), or with --userspace a static
@@ -45,6 +46,15 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --verbose      show the kernel's boot messages
   --icount       TCG with -icount shift=0: the guest's clock counts
                  executed instructions (1 ns each), a noise-free measure
+  --count FILE   TCG with the counting plugin (docs/measuring.md): guest
+                 instructions (application, kernel, idle), device accesses
+                 and other VM exits, interrupts; "ukl-count ..." lines in
+                 FILE, one at exit and one for each snapshot below
+  --count-socket PATH
+                 with --count: a Unix socket at PATH; each line written to
+                 it takes a snapshot labelled with it, sent back when taken
+  --count-at SYM with --count: a snapshot each time kernel (or, for a UKL
+                 image, application) symbol SYM executes; repeatable
 USAGE
 }
 
@@ -120,6 +130,9 @@ icount=0
 mem_report=0
 net=user
 net_info=""
+count_file=""
+count_socket=""
+count_at=()
 forwards=()
 envs=()
 files=()
@@ -171,6 +184,13 @@ while [ $# -gt 0 ]; do
 		net_info=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	--icount) icount=1; accel=tcg; shift ;;
+	--count) [ $# -ge 2 ] || usage_error "--count needs a FILE for the counts"
+		count_file=$2; shift 2 ;;
+	--count-socket) [ $# -ge 2 ] || usage_error "--count-socket needs a PATH"
+		count_socket=$2; shift 2 ;;
+	--count-at) [ $# -ge 2 ] || usage_error "--count-at needs a SYMBOL"
+		[[ $2 =~ ^[A-Za-z_.][A-Za-z0-9_.]*$ ]] || usage_error "bad --count-at symbol '$2'"
+		count_at+=("$2"); shift 2 ;;
 	--) usage_error "no IMAGE before --" ;;
 	-*) usage_error "unknown option '$1'" ;;
 	*) image=$1; shift
@@ -193,6 +213,15 @@ else
 	[ -z "$net_info" ] || usage_error "--net-info goes with --net tap"
 fi
 [ -n "$image" ] || usage_error "no IMAGE given"
+# The plugin counts inside TCG's translator: there is nothing to hook into
+# under KVM, where the guest's instructions run on the CPU itself.
+if [ -n "$count_file" ]; then
+	[ "$accel" != kvm ] || usage_error "--count needs TCG (the plugin counts inside QEMU's translator); drop --accel kvm"
+	accel=tcg
+else
+	[ -z "$count_socket" ] && [ ${#count_at[@]} -eq 0 ] ||
+		usage_error "--count-socket and --count-at go with --count FILE"
+fi
 if [ ! -e "$image" ]; then
 	printf 'ukl run: image %s not found\n' "$image" >&2
 	exit $ST_NO_IMAGE
@@ -207,8 +236,10 @@ command -v qemu-system-x86_64 >/dev/null ||
 
 # What kind of image is it? A kernel has its segments in the top 2 GiB,
 # or is a bzImage (ukl-gcc --bzimage), with "HdrS" at offset 0x202.
+bzimage=0
 if [ "$(dd if="$image" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]; then
 	kind=kernel
+	bzimage=1
 else
 	kind=$(LC_ALL=C readelf -lW "$image" 2>/dev/null | awk '
 		/^ *LOAD/ { load = 1; if ($3 ~ /^0xffffffff8/) kernel = 1 }
@@ -305,6 +336,39 @@ if [ $userspace -eq 1 ]; then
 else
 	qemu+=(-kernel "$image")
 fi
+# Counting: the plugin (built or found by scripts/plugin.sh), with the
+# address map of the kernel that boots (scripts/count-map.sh). QEMU splits
+# its -plugin argument at commas, so the paths may have none.
+if [ -n "$count_file" ]; then
+	count_dir=$(cd "$(dirname "$count_file")" 2>/dev/null && pwd) ||
+		usage_error "--count: directory of $count_file does not exist"
+	count_file=$count_dir/$(basename "$count_file")
+	plugin_args="out=$count_file,map=$tmp/count.map"
+	if [ -n "$count_socket" ]; then
+		count_dir=$(cd "$(dirname "$count_socket")" 2>/dev/null && pwd) ||
+			usage_error "--count-socket: directory of $count_socket does not exist"
+		count_socket=$count_dir/$(basename "$count_socket")
+		[ ${#count_socket} -lt 108 ] || usage_error "--count-socket: path too long for a Unix socket (107 bytes at most)"
+		plugin_args+=",sock=$count_socket"
+	fi
+	[[ $count_file$count_socket$tmp != *,* ]] ||
+		usage_error "--count and --count-socket paths may not contain commas"
+	# UKL_COUNT_ARGS: more plugin arguments, e.g. "exact=on" or "mmio=off"
+	[ -z "${UKL_COUNT_ARGS:-}" ] || plugin_args+=",$UKL_COUNT_ARGS"
+	if [ $userspace -eq 1 ]; then
+		count_elf=$kernel
+		count_mode=process
+	else
+		count_elf=$image
+		count_mode=ukl
+		[ $bzimage -eq 0 ] ||
+			bad_image "--count needs the ELF image with its symbols (ukl-gcc without --bzimage)"
+	fi
+	UKL_DIE_STATUS=$ST_BAD_IMAGE "$UKL_ROOT/scripts/count-map.sh" "$count_elf" "$count_mode" \
+		${count_at[@]+"${count_at[@]}"} >"$tmp/count.map"
+	plugin=$("$UKL_ROOT/scripts/plugin.sh") || exit $ST_QEMU
+	qemu+=(-plugin "$plugin,$plugin_args")
+fi
 [ ${#cmdline} -lt 2000 ] || usage_error "arguments and environment too long for the kernel command line (${#cmdline} bytes, limit 2000)"
 qemu+=(-append "$cmdline")
 
@@ -314,6 +378,13 @@ auto) if ukl_kvm_works; then qemu+=(-accel kvm -cpu host); else qemu+=(-accel tc
 kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel tcg -cpu max) ;;
 esac
+# The plugin's inline counters are plain additions: one host thread runs
+# every vCPU in turn, so that no two vCPUs add to a counter at once.
+if [ -n "$count_file" ]; then
+	for i in "${!qemu[@]}"; do
+		[ "${qemu[i]}" != tcg ] || qemu[i]=tcg,thread=single
+	done
+fi
 [ $icount -eq 0 ] || qemu+=(-icount shift=0,sleep=off)
 # UKL_QEMU_ARGS: extra QEMU arguments, split at spaces (for kernel
 # development, e.g. "-gdb tcp:127.0.0.1:1234 -S" to wait for gdb).

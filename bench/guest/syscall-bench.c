@@ -1,7 +1,8 @@
 /*
  * Cost of single system calls, measured inside the guest: getppid, read
  * and write of 1 byte and of 8 KiB, a sendto/recvfrom pair on a loopback
- * UDP socket, and an anonymous page fault. Each is timed over many calls
+ * UDP socket, an anonymous page fault, and the calls a process makes in
+ * the vDSO (clock_gettime, gettimeofday, time, getcpu). Each is timed over many calls
  * with CLOCK_MONOTONIC; the best of several repetitions is reported, as
  * the least disturbed by the host. One line per measurement:
  *
@@ -9,13 +10,16 @@
  *
  * The same source runs as a UKL image and as a normal process.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +82,34 @@ static void do_udp(long n)
 	}
 }
 
+static void do_clock_gettime(long n)
+{
+	struct timespec ts;
+
+	for (long i = 0; i < n; i++)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+}
+
+static void do_gettimeofday(long n)
+{
+	struct timeval tv;
+
+	for (long i = 0; i < n; i++)
+		gettimeofday(&tv, NULL);
+}
+
+static void do_time(long n)
+{
+	for (long i = 0; i < n; i++)
+		time(NULL);
+}
+
+static void do_getcpu(long n)
+{
+	for (long i = 0; i < n; i++)
+		sched_getcpu();
+}
+
 /* Touch n fresh anonymous pages: one page fault each. */
 static void do_page_fault(long n)
 {
@@ -133,5 +165,9 @@ int main(int argc, char **argv)
 	measure("write-8KiB", do_write8k, 50000 * scale);
 	measure("sendto+recvfrom-64B", do_udp, 10000 * scale);
 	measure("page-fault", do_page_fault, 5000 * scale);
+	measure("clock_gettime", do_clock_gettime, 100000 * scale);
+	measure("gettimeofday", do_gettimeofday, 100000 * scale);
+	measure("time", do_time, 100000 * scale);
+	measure("getcpu", do_getcpu, 100000 * scale);
 	return 0;
 }

@@ -72,11 +72,18 @@ test_bench_commands_run_end_to_end() {
 	cat syscall.out
 	tail -n 1 syscall.out | grep -qE '^syscall getppid ukl/process: [0-9.]+$' ||
 		fail "bench syscall: wrong last line"
+	grep -qE '^getppid +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' syscall.out ||
+		fail "bench syscall: no plugin counts for getppid"
 	"$UKL" bench echo --rounds 1 --count 300 --warmup 20 --port 17814 --out results \
 		>echo.out 2>&1 || { cat echo.out; fail "bench echo failed"; }
 	cat echo.out
 	tail -n 1 echo.out | grep -qE '^echo latency ukl/process: mean=[0-9.]+ p99=[0-9.]+$' ||
 		fail "bench echo: wrong last line"
+	# the counting plugin's figures, just before the last line
+	tail -n 2 echo.out | head -n 1 | grep -qE '^echo cost ukl/process: instructions=[0-9.]+ exits=[0-9.]+$' ||
+		fail "bench echo: no 'echo cost' line before the last"
+	grep -qE '^instructions +[0-9]+ +[0-9]+ ' echo.out || fail "bench echo: no instructions per round trip"
+	[ -s results/ukl-1.counts ] && [ -s results/process-1.counts ] || fail "bench echo: no count files"
 	[ -s results/echo-cdf.png ] && [ -s results/echo-pdf.png ] || fail "no plots"
 	[ "$(wc -l <results/ukl-1.csv)" -eq 301 ] || fail "not 300 samples in the CSV"
 	# Also boots the normal program on Debian's cloud kernel.
