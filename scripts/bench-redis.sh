@@ -64,13 +64,7 @@ bench_net_check "$net"
 command -v redis-benchmark >/dev/null && command -v redis-cli >/dev/null ||
 	ukl_die "bench redis: redis-benchmark and redis-cli are missing (apt-get install redis-tools)"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-bench-redis.XXXXXX")
-runner_pid=""
-cleanup() {
-	ukl_stop "$runner_pid"
-	rm -rf "$work"
-}
-trap cleanup EXIT
+ukl_scratch ukl-bench-redis
 
 ukl_say "bench redis: building redis-server as UKL image and as normal process (kept in the cache)"
 ukl_dir=$(nice -n 5 "$UKL_ROOT/scripts/build-redis.sh" ukl)

@@ -59,13 +59,7 @@ done
 [ "$what" != soak ] || [ "$port" != 7790 ] || port=7791
 bench_net_check "$net"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-bench.XXXXXX")
-runner_pid=""
-cleanup() {
-	ukl_stop "$runner_pid"
-	rm -rf "$work"
-}
-trap cleanup EXIT
+ukl_scratch ukl-bench
 
 # build_both SOURCE NAME : $work/NAME.ukl (UKL) and $work/NAME (process)
 build_both() {

@@ -16,13 +16,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-demo.XXXXXX")
-runner_pid=""
-cleanup() {
-	ukl_stop "$runner_pid"
-	rm -rf "$work"
-}
-trap cleanup EXIT
+ukl_scratch ukl-demo
 
 cp "$UKL_ROOT"/examples/echo/*.c "$UKL_ROOT/examples/echo/Makefile" "$work/"
 if [ "$mode" = ukl ]; then

@@ -66,3 +66,16 @@ ukl_stop() {
 	kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
+
+# ukl_scratch NAME : set $work to a new scratch directory and, on exit,
+# stop the runner in $runner_pid (if one is set) and remove $work.
+ukl_scratch() {
+	work=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+	runner_pid=""
+	trap ukl_scratch_cleanup EXIT
+}
+
+ukl_scratch_cleanup() {
+	ukl_stop "$runner_pid"
+	rm -rf "$work"
+}
