@@ -185,10 +185,17 @@ test_tap_bad_invocations_are_one_line_errors() {
 	expect_usage_error out.txt
 	run_guest out.txt --net
 	expect_usage_error out.txt
-	# Without root: a clear message, nothing created.
+	# Without root: a clear message, nothing created. The runner is run
+	# from a copy that user 65534 can read, wherever the checkout lives
+	# (a clone under a mode-700 directory is out of its reach).
+	local copy
+	copy=$(mktemp -d)
+	chmod 755 "$copy"
+	cp -r "$UKL_ROOT/bin" "$UKL_ROOT/scripts" "$copy/"
 	status=0
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$UKL" run --net tap "$hello" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$copy/bin/ukl" run --net tap "$hello" \
 		>out.txt 2>&1 || status=$?
+	rm -rf "$copy"
 	cat out.txt
 	expect_usage_error out.txt
 	grep -q -- "--net tap needs root" out.txt || fail "wrong message"
