@@ -179,6 +179,11 @@ link "$work/image" "$last"
 "$kb/scripts/sorttable" "$work/image"
 
 "$UKL_ROOT/scripts/check-image.sh" "$work/image"
+# The kernel build the image was linked against, for ukl package, which
+# makes the image's bzImage with that build's boot code. Not loaded: a
+# section without the alloc flag is only in the file.
+printf '%s\n' "$(cd "$kb" && pwd -P)" >"$work/kernel-build"
+objcopy --add-section .ukl.kernel-build="$work/kernel-build" "$work/image"
 if [ $bzimage -eq 1 ]; then
 	"$UKL_ROOT/scripts/make-bzimage.sh" "$kb" "$work/image" "$out.tmp"
 else

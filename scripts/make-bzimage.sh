@@ -26,13 +26,16 @@ src=$(readlink -f "$kb/source")
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-bzimage.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# A scratch build root: the boot directory copied, headers and scripts
-# shared, the image in the place of the kernel's vmlinux.
+# A scratch build root: the boot directory copied, headers, scripts and
+# drivers shared, the image in the place of the kernel's vmlinux.
 mkdir -p "$work/arch/x86"
 cp -a "$boot" "$work/arch/x86/boot"
 ln -s "$kb/arch/x86/include" "$work/arch/x86/include"
 ln -s "$kb/include" "$work/include"
 ln -s "$kb/scripts" "$work/scripts"
+# The EFI stub's library (drivers/firmware/efi/libstub), linked into the
+# decompressor when the kernel has CONFIG_EFI_STUB.
+ln -s "$kb/drivers" "$work/drivers"
 ln -s "$(realpath "$vmlinux")" "$work/vmlinux"
 cd "$work"
 

@@ -5,6 +5,9 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime.sh"
 . "$(dirname "$0")/net-tap.sh"
+. "$(dirname "$0")/cmdline.sh"
+. "$(dirname "$0")/run-disk.sh"
+. "$(dirname "$0")/memory.sh"
 
 # Statuses of the runner itself (the program's own are 0-255).
 ST_NO_REPORT=120	# the guest stopped without reporting (panic, crash)
@@ -20,11 +23,14 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
                [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--userspace]
                [--accel auto|tcg|kvm] [--mem-report SECONDS] [--verbose]
                [--icount] [--count FILE [--count-socket PATH] [--count-at SYMBOL]...]
-               [--net user|tap [--net-info FILE]] IMAGE [-- ARG...]
+               [--net user|tap [--net-info FILE]] [--gdb PORT] IMAGE [-- ARG...]
 
-  IMAGE          a UKL image (from ukl-gcc), or with --userspace a static
+  IMAGE          a UKL image (from ukl-gcc), a disk from ukl package --disk
+                 (booted by UEFI firmware, OVMF, with the arguments and
+                 environment baked into it), or with --userspace a static
                  Linux program, run as a normal process on UKL's kernel
-  -m MEM         guest memory, as QEMU takes it (default 512M)
+  -m MEM         guest memory, as QEMU takes it (default: what the image
+                 needs plus 96 MiB, in steps of 64 MiB, at least 128M)
   --smp N        virtual CPUs, 1 to 8 (default 1)
   --timeout S    stop the VM after S seconds and exit with 124
   -p H:G         forward 127.0.0.1:H on the host to TCP port G in the guest
@@ -44,6 +50,8 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --net-info F   with --net tap, write netns=NAME, guest=ADDR, host=ADDR
                  to F once the namespace is up (removed with it)
   --verbose      show the kernel's boot messages
+  --gdb PORT     QEMU's gdb stub on 127.0.0.1:PORT; the VM waits for the
+                 debugger's continue (docs/debugging.md)
   --icount       TCG with -icount shift=0: the guest's clock counts
                  executed instructions (1 ns each), a noise-free measure
   --count FILE   TCG with the counting plugin (docs/measuring.md): guest
@@ -61,24 +69,6 @@ USAGE
 usage_error() {
 	printf 'ukl run: %s (see: ukl run --help)\n' "$1" >&2
 	exit $ST_USAGE
-}
-
-# Percent-encode one word for the kernel command line, where spaces,
-# quotes and non-ASCII bytes would otherwise be mangled.
-encode_word() {
-	local LC_ALL=C s=$1 out="" c i
-	if [ -z "$s" ]; then
-		printf '%%00'	# decodes to an empty string
-		return
-	fi
-	for ((i = 0; i < ${#s}; i++)); do
-		c=${s:i:1}
-		case "$c" in
-		[A-Za-z0-9_./:,+@-]) out+=$c ;;
-		*) out+=$(printf '%%%02X' "'$c") ;;
-		esac
-	done
-	printf '%s' "$out"
 }
 
 # check_volume SPEC : validate one -v HOSTDIR:GUESTDIR[:ro|:rw] and add it
@@ -120,7 +110,7 @@ check_volume() {
 	vol_modes+=("$mode")
 }
 
-mem=512M
+mem=""
 smp=1
 timeout_s=0
 accel=${UKL_ACCEL:-auto}
@@ -133,6 +123,7 @@ net_info=""
 count_file=""
 count_socket=""
 count_at=()
+gdb_port=""
 forwards=()
 envs=()
 files=()
@@ -183,6 +174,10 @@ while [ $# -gt 0 ]; do
 	--net-info) [ $# -ge 2 ] || usage_error "--net-info needs a file name"
 		net_info=$2; shift 2 ;;
 	--verbose) verbose=1; shift ;;
+	--gdb) [ $# -ge 2 ] || usage_error "--gdb needs a PORT"
+		[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] && [ "$2" -le 65535 ] ||
+			usage_error "bad --gdb port '$2' (1 to 65535)"
+		gdb_port=$2; shift 2 ;;
 	--icount) icount=1; accel=tcg; shift ;;
 	--count) [ $# -ge 2 ] || usage_error "--count needs a FILE for the counts"
 		count_file=$2; shift 2 ;;
@@ -237,7 +232,10 @@ command -v qemu-system-x86_64 >/dev/null ||
 # What kind of image is it? A kernel has its segments in the top 2 GiB,
 # or is a bzImage (ukl-gcc --bzimage), with "HdrS" at offset 0x202.
 bzimage=0
-if [ "$(dd if="$image" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]; then
+disk_format=$(ukl_disk_format "$image")
+if [ -n "$disk_format" ]; then
+	kind=disk
+elif [ "$(dd if="$image" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]; then
 	kind=kernel
 	bzimage=1
 else
@@ -248,30 +246,69 @@ else
 		      else if (interp) print "dynamic"; else print "static" }')
 fi
 case "$userspace/$kind" in
-0/kernel | 1/static) ;;
+0/kernel | 1/static | 0/disk) ;;
+1/disk) bad_image "a disk; drop --userspace to boot it" ;;
 0/static | 0/dynamic) bad_image "a normal Linux program, not a UKL image (run it with --userspace, or build it with ukl-gcc)" ;;
 1/dynamic) bad_image "dynamically linked; a --userspace program must be static (gcc -static)" ;;
 1/kernel) bad_image "a UKL image; drop --userspace to boot it" ;;
-*) bad_image "neither an ELF image nor a bzImage" ;;
+*) bad_image "neither an ELF image, a bzImage nor a disk from ukl package" ;;
 esac
+# A disk boots with the command line baked into its kernel: what would
+# go on the command line, or needs the ELF's symbols, needs the image.
+if [ "$kind" = disk ]; then
+	disk_refuses() {
+		usage_error "$1 with a disk: its command line is baked in by ukl package; boot the ELF image for that"
+	}
+	[ ${#args[@]} -eq 0 ] || disk_refuses "program arguments"
+	[ ${#envs[@]} -eq 0 ] || disk_refuses "-e"
+	[ ${#vol_guests[@]} -eq 0 ] || disk_refuses "-v"
+	[ "$mem_report" -eq 0 ] || disk_refuses "--mem-report"
+	[ $verbose -eq 0 ] || disk_refuses "--verbose (ukl package --verbose keeps the boot messages)"
+	[ -z "$count_file" ] || disk_refuses "--count"
+	[ "$net" = user ] || disk_refuses "--net tap (the disk's network comes up by DHCP, which only user networking serves)"
+	[ -f "$UKL_OVMF" ] ||
+		{ printf 'ukl run: UEFI firmware %s not found; run: bin/ukl setup\n' "$UKL_OVMF" >&2; exit $ST_QEMU; }
+fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ukl-run.XXXXXX")
 qemu_pid=""
+console_filter_pid=""
+# stop_console_filter : let the console filter print what QEMU wrote, and
+# end it (it would wait forever for a QEMU that never opened its pipe).
+stop_console_filter() {
+	[ -n "$console_filter_pid" ] || return 0
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$console_filter_pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill "$console_filter_pid" 2>/dev/null || true
+	wait "$console_filter_pid" 2>/dev/null || true
+	console_filter_pid=""
+}
 cleanup() {
 	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
 		kill -TERM "$qemu_pid" 2>/dev/null || true
 		sleep 1
 		kill -KILL "$qemu_pid" 2>/dev/null || true
 	fi
+	stop_console_filter
 	ukl_tap_down
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+if [ "$kind" = disk ]; then
+	why=$(ukl_disk_check "$image" "$disk_format" "$tmp") || bad_image "$why"
+fi
 
 # The kernel command line carries the program's words, percent-encoded.
+# acpi=noirq: PCI interrupts without ACPI's routing, whose AML methods
+# took 0.15 s of each boot under TCG; virtio-net and virtio-9p use MSI-X.
+# Only for UKL's own kernel: another (UKL_KERNEL, such as Debian's cloud
+# kernel) may route its timer through ACPI, and then never ticks.
 cmdline="console=ttyS0 panic=-1 reboot=t"
+[ $userspace -eq 1 ] && [ -n "${UKL_KERNEL:-}" ] || cmdline="acpi=noirq $cmdline"
 [ $verbose -eq 1 ] || cmdline+=" quiet"
 for a in ${args[@]+"${args[@]}"}; do
 	cmdline+=" ukl.arg=$(encode_word "$a")"
@@ -286,7 +323,7 @@ for i in ${vol_guests[@]+"${!vol_guests[@]}"}; do
 	cmdline+=" ukl.mount=$(encode_word "ukl$i:${vol_modes[i]}:${vol_guests[i]}")"
 done
 
-qemu=(qemu-system-x86_64 -M pc -m "$mem" -smp "$smp" -display none
+qemu=(qemu-system-x86_64 -M pc -smp "$smp" -display none
 	-no-reboot -nodefaults -chardev stdio,id=con,signal=off
 	-serial chardev:con -serial "file:$tmp/status")
 
@@ -299,7 +336,10 @@ else
 		netdev+=",hostfwd=tcp:127.0.0.1:${f%%:*}-:${f##*:}"
 	done
 fi
-qemu+=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
+nic=virtio-net-pci,netdev=n0
+# No network boot ROM under the firmware: the disk is what boots.
+[ "$kind" != disk ] || nic+=,romfile=
+qemu+=(-netdev "$netdev" -device "$nic")
 # Each shared directory is a virtio-9p device with QEMU's local backend.
 # security_model=none: QEMU touches the files as the user who runs it,
 # with the modes the guest asks for, and ignores the chown it cannot do
@@ -317,7 +357,14 @@ for i in ${vol_hosts[@]+"${!vol_hosts[@]}"}; do
 done
 # qboot (Debian's qemu-system-data) instead of SeaBIOS: the same PVH and
 # bzImage boot, 0.1 to 0.25 s sooner under TCG. Every mode gets it.
-if [ -f /usr/share/qemu/qboot.rom ]; then
+# A disk gets UEFI firmware instead, which starts the kernel's EFI stub
+# from the disk's EFI system partition; snapshot=on: nothing the guest or
+# the firmware writes reaches the file.
+if [ "$kind" = disk ]; then
+	qemu+=(-bios "$UKL_OVMF"
+		-drive "file=${image//,/,,},format=$disk_format,if=none,id=disk0,snapshot=on"
+		-device virtio-blk-pci,drive=disk0,bootindex=0)
+elif [ -f /usr/share/qemu/qboot.rom ]; then
 	qemu+=(-bios /usr/share/qemu/qboot.rom)
 fi
 cmdline+=" ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off"
@@ -333,9 +380,20 @@ if [ $userspace -eq 1 ]; then
 	fi
 	ukl_initrd "$tmp/initrd" "$image" ${files[@]+"${files[@]}"}
 	qemu+=(-kernel "$kernel" -initrd "$tmp/initrd")
-else
+elif [ "$kind" = kernel ]; then
 	qemu+=(-kernel "$image")
 fi
+# Memory: -m, or what the kernel and its files need (scripts/memory.sh).
+if [ -z "$mem" ]; then
+	if [ "$kind" = disk ]; then
+		mem=$(ukl_default_memory 0 0)
+	elif [ $userspace -eq 1 ]; then
+		mem=$(ukl_default_memory "$(ukl_load_end "$kernel")" "$(stat -c %s "$tmp/initrd")")
+	else
+		mem=$(ukl_default_memory "$(ukl_load_end "$image")" 0)
+	fi
+fi
+qemu+=(-m "$mem")
 # Counting: the plugin (built or found by scripts/plugin.sh), with the
 # address map of the kernel that boots (scripts/count-map.sh). QEMU splits
 # its -plugin argument at commas, so the paths may have none.
@@ -369,8 +427,14 @@ if [ -n "$count_file" ]; then
 	plugin=$("$UKL_ROOT/scripts/plugin.sh") || exit $ST_QEMU
 	qemu+=(-plugin "$plugin,$plugin_args")
 fi
-[ ${#cmdline} -lt 2000 ] || usage_error "arguments and environment too long for the kernel command line (${#cmdline} bytes, limit 2000)"
-qemu+=(-append "$cmdline")
+# The kernel's buffer (2048 bytes) holds its built-in line, then this one.
+cmdline_limit=2000
+if [ "$kind" = kernel ] && [ $bzimage -eq 0 ]; then
+	builtin=$(ukl_builtin_cmdline "$image")
+	cmdline_limit=$((UKL_BUILTIN_CMDLINE_SIZE - ${#builtin} - 2))
+fi
+[ ${#cmdline} -le $cmdline_limit ] || usage_error "arguments and environment too long for the kernel command line (${#cmdline} bytes, limit $cmdline_limit)"
+[ "$kind" = disk ] || qemu+=(-append "$cmdline")
 
 . "$UKL_ROOT/scripts/accel.sh"
 case "$accel" in
@@ -386,6 +450,11 @@ if [ -n "$count_file" ]; then
 	done
 fi
 [ $icount -eq 0 ] || qemu+=(-icount shift=0,sleep=off)
+# --gdb: the stub listens on the loopback address only, and -S holds the
+# first instruction until the debugger says continue.
+if [ -n "$gdb_port" ]; then
+	qemu+=(-gdb "tcp:127.0.0.1:$gdb_port" -S)
+fi
 # UKL_QEMU_ARGS: extra QEMU arguments, split at spaces (for kernel
 # development, e.g. "-gdb tcp:127.0.0.1:1234 -S" to wait for gdb).
 if [ -n "${UKL_QEMU_ARGS:-}" ]; then
@@ -410,7 +479,26 @@ if [ "$net" = tap ]; then
 fi
 
 : >"$tmp/status"
+if [ -n "$gdb_port" ]; then
+	gdb_elf=$image
+	[ $userspace -eq 0 ] || gdb_elf=$kernel
+	printf 'ukl: gdb stub on 127.0.0.1:%s, the VM waits; attach with: gdb %s -ex "target remote 127.0.0.1:%s"\n' \
+		"$gdb_port" "$gdb_elf" "$gdb_port" >&2
+	[ $bzimage -eq 0 ] ||
+		printf 'ukl: %s is a bzImage, without symbols: give gdb the ELF image of the same build\n' "$image" >&2
+fi
 start=$(date +%s)
+# A disk's firmware draws its screen on the serial console with terminal
+# escapes (it clears the screen); the console goes through a filter that
+# drops them, and the firmware's own lines stay.
+if [ "$kind" = disk ]; then
+	mkfifo "$tmp/console"
+	sed -u 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <"$tmp/console" &
+	console_filter_pid=$!
+	for i in "${!qemu[@]}"; do
+		[ "${qemu[i]}" != stdio,id=con,signal=off ] || qemu[i]=file,id=con,path=$tmp/console
+	done
+fi
 ${in_netns[@]+"${in_netns[@]}"} "${qemu[@]}" </dev/null 2>"$tmp/qemu.err" &
 qemu_pid=$!
 timed_out=0
@@ -425,12 +513,15 @@ done
 qemu_rc=0
 wait "$qemu_pid" || qemu_rc=$?
 qemu_pid=""
+stop_console_filter
 
 if [ $timed_out -eq 1 ]; then
 	printf 'ukl run: timed out after %ss; VM stopped\n' "$timeout_s" >&2
 	exit $ST_TIMEOUT
 fi
-status=$(tr -dc '0-9\n' <"$tmp/status" | head -n 1)
+# ukl-init's line: the last one that is a number (firmware may have
+# written to the port before it; the tty ends lines with CR LF).
+status=$(tr -d '\r' <"$tmp/status" | grep -aE '^[0-9]{1,3}$' | tail -n 1 || true)
 if [ -n "$status" ]; then
 	exit "$status"
 fi

@@ -66,12 +66,31 @@ static int push_volume(struct launch *out, char *value)
 	return 0;
 }
 
+/*
+ * Add KEY=VALUE to the environment; a later entry for the same KEY
+ * replaces the earlier one in its place, so that what is given at boot
+ * overrides what ukl package baked into the image, and the last -e wins,
+ * as with docker run -e.
+ */
+static int set_env(char ***env, size_t *len, char *item)
+{
+	size_t keylen = strcspn(item, "=");
+
+	for (size_t i = 0; i < *len; i++) {
+		if (strncmp((*env)[i], item, keylen) == 0 && (*env)[i][keylen] == '=') {
+			(*env)[i] = item;
+			return 0;
+		}
+	}
+	return push(env, len, item);
+}
+
 /* Split at spaces; the runner never puts a raw space inside a word. */
 int parse_cmdline(const char *cmdline, struct launch *out)
 {
 	char *copy = strdup(cmdline), *word, *save = NULL;
-	char **args = NULL, **env = NULL;
-	size_t nargs = 0, nenv = 0;
+	char **args = NULL, **env = NULL, **baked_args = NULL;
+	size_t nargs = 0, nenv = 0, nbaked = 0;
 
 	if (!copy)
 		return -1;
@@ -100,8 +119,12 @@ int parse_cmdline(const char *cmdline, struct launch *out)
 		else if (strcmp(word, "ukl.arg") == 0) {
 			if (push(&args, &nargs, value) < 0)
 				return -1;
-		} else if (strcmp(word, "ukl.env") == 0) {
-			if (push(&env, &nenv, value) < 0)
+		} else if (strcmp(word, "ukl.default_arg") == 0) {
+			if (push(&baked_args, &nbaked, value) < 0)
+				return -1;
+		} else if (strcmp(word, "ukl.env") == 0 ||
+			   strcmp(word, "ukl.default_env") == 0) {
+			if (set_env(&env, &nenv, value) < 0)
 				return -1;
 		} else if (strcmp(word, "ukl.mount") == 0) {
 			if (push_volume(out, value) < 0)
@@ -117,6 +140,14 @@ int parse_cmdline(const char *cmdline, struct launch *out)
 			}
 			out->mem_report = s;
 		}
+	}
+	/* Arguments given at boot replace the baked ones as a whole. */
+	if (nargs == 0) {
+		free(args);
+		args = baked_args;
+		nargs = nbaked;
+	} else {
+		free(baked_args);
 	}
 	out->argv = calloc(nargs + 2, sizeof(char *));
 	if (!out->argv)

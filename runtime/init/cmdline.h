@@ -22,10 +22,14 @@ struct launch {
 
 /*
  * Parse the kernel command line: ukl.prog=PATH, ukl.arg=WORD (repeated, in
- * order), ukl.env=KEY=VALUE (repeated), ukl.mount=TAG:ro|rw:DIR
- * (repeated) and ukl.mem_report=SECONDS (1 to 86400). Words are percent-encoded by the runner, so any byte
- * survives the kernel's own parser. Returns 0, or -1 with a message on
- * stderr.
+ * order), ukl.env=KEY=VALUE (repeated; a later KEY replaces an earlier),
+ * ukl.mount=TAG:ro|rw:DIR (repeated) and ukl.mem_report=SECONDS (1 to
+ * 86400). ukl package bakes ukl.default_arg=WORD and ukl.default_env=
+ * KEY=VALUE into the kernel's built-in command line, which comes first:
+ * the default arguments are used only if no ukl.arg is given, and
+ * ukl.env overrides a default of the same KEY. Words are percent-encoded
+ * by the runner, so any byte survives the kernel's own parser. Returns 0,
+ * or -1 with a message on stderr.
  */
 int parse_cmdline(const char *cmdline, struct launch *out);
 

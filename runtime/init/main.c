@@ -190,7 +190,11 @@ static void report_and_power_off(int status)
 
 	printf("ukl: exit status %d\n", status);
 	fflush(stdout);
-	len = snprintf(line, sizeof(line), "%d\n", status);
+	/*
+	 * On a line of its own: UEFI firmware (a disk from ukl package) may
+	 * have written its own output to the port first.
+	 */
+	len = snprintf(line, sizeof(line), "\n%d\n", status);
 	fd = open("/dev/ttyS1", O_WRONLY | O_NOCTTY);
 	if (fd >= 0) {
 		if (write(fd, line, len) != len)
@@ -199,7 +203,14 @@ static void report_and_power_off(int status)
 		close(fd);
 	}
 	sync();
-	reboot(RB_POWER_OFF);
+	/*
+	 * Without ACPI (Firecracker, QEMU's microvm with acpi=off) the kernel
+	 * cannot power the machine off and would only halt it; a reset is
+	 * what such monitors take as the guest's end.
+	 */
+	if (access("/sys/firmware/acpi", F_OK) == 0)
+		reboot(RB_POWER_OFF);
+	reboot(RB_AUTOBOOT);
 	for (;;)
 		pause();
 }
