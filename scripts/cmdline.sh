@@ -1,9 +1,10 @@
 # The kernel command line of a UKL image: the words the runner passes at
 # boot, and the kernel's built-in line (CONFIG_CMDLINE) inside an ELF
-# image, where ukl package writes the program's arguments and environment there, so
-# that an image boots with them under any engine, whatever command line
-# the engine passes (the kernel puts the built-in one first and the boot
-# loader's after it). Sourced by scripts/package.sh and scripts/run.sh.
+# image. ukl package writes the program's arguments and environment into
+# the built-in line, so that an image boots with them under any engine,
+# whatever command line the engine passes (the kernel puts the built-in
+# line first and the boot loader's after it). Sourced by
+# scripts/package.sh and scripts/run.sh.
 
 # Percent-encode one word for the kernel command line, where spaces,
 # quotes and non-ASCII bytes would otherwise be mangled.

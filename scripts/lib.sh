@@ -67,6 +67,23 @@ ukl_stop() {
 	wait "$1" 2>/dev/null || true
 }
 
+# ukl_is_bzimage FILE : FILE is a bzImage (Linux's boot protocol header,
+# "HdrS" at offset 0x202).
+ukl_is_bzimage() {
+	[ "$(dd if="$1" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]
+}
+
+# ukl_elf_kind FILE : "kernel" for an ELF with its segments in the top
+# 2 GiB (a UKL image or a vmlinux), "static" or "dynamic" for a program,
+# "none" for anything that is not an ELF.
+ukl_elf_kind() {
+	LC_ALL=C readelf -lW "$1" 2>/dev/null | awk '
+		/^ *LOAD/ { load = 1; if ($3 ~ /^0xffffffff8/) kernel = 1 }
+		/^ *INTERP/ { interp = 1 }
+		END { if (!load) print "none"; else if (kernel) print "kernel";
+		      else if (interp) print "dynamic"; else print "static" }'
+}
+
 # ukl_scratch NAME : set $work to a new scratch directory and, on exit,
 # stop the runner in $runner_pid (if one is set) and remove $work.
 ukl_scratch() {

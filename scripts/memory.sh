@@ -15,14 +15,14 @@ UKL_MEM_MIN_MIB=128
 # header says it needs (init_size). Nothing for anything else.
 ukl_load_end() {
 	local f=$1 pref init
-	if [ "$(dd if="$f" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]; then
+	if ukl_is_bzimage "$f"; then
 		pref=$(od -An -j $((0x258)) -N 8 -t u8 "$f" | tr -d ' ')
 		init=$(od -An -j $((0x260)) -N 4 -t u4 "$f" | tr -d ' ')
 		echo $((pref + init))
 		return
 	fi
-	local type off virt phys filesz memsz end max=0
-	while read -r type off virt phys filesz memsz _; do
+	local type phys memsz end max=0
+	while read -r type _ _ phys _ memsz _; do
 		[ "$type" = LOAD ] || continue
 		end=$((phys + memsz))
 		[ "$end" -le "$max" ] || max=$end

@@ -117,10 +117,10 @@ fi
 # The image: a UKL kernel image with the marks ukl-gcc leaves.
 [ -e "$image" ] || die "image $image not found"
 [ -f "$image" ] && [ -r "$image" ] || die "$image: not a readable file"
-if [ "$(dd if="$image" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]; then
+if ukl_is_bzimage "$image"; then
 	die "$image: a bzImage; give the ELF image (ukl-gcc without --bzimage), whose command line can be baked"
 fi
-LC_ALL=C readelf -lW "$image" 2>/dev/null | grep -Eq '^ *LOAD +0x[0-9a-f]+ 0xffffffff8' ||
+[ "$(ukl_elf_kind "$image")" = kernel ] ||
 	die "$image: not a UKL image (build it with ukl-gcc)"
 nm "$image" 2>/dev/null | grep -q ' ukl_app_entry$' ||
 	die "$image: a kernel without a UKL program (build it with ukl-gcc)"

@@ -235,15 +235,11 @@ bzimage=0
 disk_format=$(ukl_disk_format "$image")
 if [ -n "$disk_format" ]; then
 	kind=disk
-elif [ "$(dd if="$image" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]; then
+elif ukl_is_bzimage "$image"; then
 	kind=kernel
 	bzimage=1
 else
-	kind=$(LC_ALL=C readelf -lW "$image" 2>/dev/null | awk '
-		/^ *LOAD/ { load = 1; if ($3 ~ /^0xffffffff8/) kernel = 1 }
-		/^ *INTERP/ { interp = 1 }
-		END { if (!load) print "none"; else if (kernel) print "kernel";
-		      else if (interp) print "dynamic"; else print "static" }')
+	kind=$(ukl_elf_kind "$image")
 fi
 case "$userspace/$kind" in
 0/kernel | 1/static | 0/disk) ;;
@@ -307,8 +303,11 @@ fi
 # took 0.15 s of each boot under TCG; virtio-net and virtio-9p use MSI-X.
 # Only for UKL's own kernel: another (UKL_KERNEL, such as Debian's cloud
 # kernel) may route its timer through ACPI, and then never ticks.
-cmdline="console=ttyS0 panic=-1 reboot=t"
-[ $userspace -eq 1 ] && [ -n "${UKL_KERNEL:-}" ] || cmdline="acpi=noirq $cmdline"
+if [ $userspace -eq 1 ] && [ -n "${UKL_KERNEL:-}" ]; then
+	cmdline="console=ttyS0 panic=-1 reboot=t"
+else
+	cmdline="acpi=noirq console=ttyS0 panic=-1 reboot=t"
+fi
 [ $verbose -eq 1 ] || cmdline+=" quiet"
 for a in ${args[@]+"${args[@]}"}; do
 	cmdline+=" ukl.arg=$(encode_word "$a")"
@@ -323,8 +322,12 @@ for i in ${vol_guests[@]+"${!vol_guests[@]}"}; do
 	cmdline+=" ukl.mount=$(encode_word "ukl$i:${vol_modes[i]}:${vol_guests[i]}")"
 done
 
+# The console: standard output, or for a disk a FIFO into the filter
+# below.
+console=stdio,id=con,signal=off
+[ "$kind" != disk ] || console=file,id=con,path=$tmp/console
 qemu=(qemu-system-x86_64 -M pc -smp "$smp" -display none
-	-no-reboot -nodefaults -chardev stdio,id=con,signal=off
+	-no-reboot -nodefaults -chardev "$console"
 	-serial chardev:con -serial "file:$tmp/status")
 
 if [ "$net" = tap ]; then
@@ -428,8 +431,12 @@ if [ -n "$count_file" ]; then
 	qemu+=(-plugin "$plugin,$plugin_args")
 fi
 # The kernel's buffer (2048 bytes) holds its built-in line, then this one.
+# ukl package keeps a baked line under half of it, so a shorter line
+# always fits, and the image's symbols (nm takes 0.15 s) are read only
+# for a longer one.
 cmdline_limit=2000
-if [ "$kind" = kernel ] && [ $bzimage -eq 0 ]; then
+if [ "$kind" = kernel ] && [ $bzimage -eq 0 ] &&
+	[ ${#cmdline} -ge $((UKL_BUILTIN_CMDLINE_SIZE / 2 - 2)) ]; then
 	builtin=$(ukl_builtin_cmdline "$image")
 	cmdline_limit=$((UKL_BUILTIN_CMDLINE_SIZE - ${#builtin} - 2))
 fi
@@ -495,9 +502,6 @@ if [ "$kind" = disk ]; then
 	mkfifo "$tmp/console"
 	sed -u 's/\x1b\[[0-9;=?]*[A-Za-z]//g' <"$tmp/console" &
 	console_filter_pid=$!
-	for i in "${!qemu[@]}"; do
-		[ "${qemu[i]}" != stdio,id=con,signal=off ] || qemu[i]=file,id=con,path=$tmp/console
-	done
 fi
 ${in_netns[@]+"${in_netns[@]}"} "${qemu[@]}" </dev/null 2>"$tmp/qemu.err" &
 qemu_pid=$!
