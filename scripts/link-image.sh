@@ -136,6 +136,10 @@ gcc -c -o "$work/initramfs.o" "$work/initramfs.S"
 # The flags kbuild passed to link-vmlinux.sh: "LD" "LDFLAGS" "LDFLAGS_vmlinux"
 ldflags=$(sed -n 's/^cmd_vmlinux := .*link-vmlinux.sh "[^"]*" "\([^"]*\)" "\([^"]*\)".*/\1 \2/p' "$kb/.vmlinux.cmd")
 [ -n "$ldflags" ] || ukl_die "cannot read the kernel's link flags from $kb/.vmlinux.cmd"
+# Segments aligned to pages, not to 2 MiB, in the file: the linker script
+# places every segment at its address already, so this changes only the
+# file offsets, and the image loses the up to 2 MiB of zeros before each.
+ldflags="$ldflags -z max-page-size=0x1000"
 
 link() {
 	# shellcheck disable=SC2086 # ldflags is a list of flags

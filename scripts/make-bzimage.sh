@@ -63,6 +63,9 @@ little_endian_u32() {
 
 c=arch/x86/boot/compressed
 objcopy -R .comment -S vmlinux $c/vmlinux.bin
+# The image's segments are page-aligned in the file; the decompressor
+# wants each to claim the 2 MiB it relocates by (elf-load-align.py).
+"$UKL_ROOT/scripts/elf-load-align.py" $c/vmlinux.bin 0x200000
 # The payload, compressed as the kernel is configured (CONFIG_KERNEL_*,
 # the same commands as the kernel's build), then the uncompressed size.
 payload=$(ls $c/vmlinux.bin.* | head -n 1)
