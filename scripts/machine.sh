@@ -1,0 +1,65 @@
+# The machine QEMU emulates for ukl run. Sourced by scripts/run.sh after
+# lib.sh and runtime.sh.
+#
+# pc (the default): the PC with PCI that any kernel boots; a disk always
+# boots on it, under UEFI firmware. microvm: no PCI, no firmware tables
+# beyond the ACPI that powers it off, virtio devices on MMIO; about 0.4 s
+# sooner to the program under TCG (docs/runner.md says why it is not the
+# default yet).
+
+# ukl_tsc_khz : the host's TSC rate in kHz, which a TCG guest's TSC runs
+# at (measured once per host boot: runtime/tsc-khz.c).
+ukl_tsc_khz() {
+	local boot_id cached
+	boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+	cached=$UKL_CACHE/host-tsc-khz-$boot_id
+	if [ ! -s "$cached" ]; then
+		mkdir -p "$UKL_CACHE"
+		"$(ukl_runtime_tool tsc-khz tsc-khz.c)" >"$cached.tmp" || return 1
+		mv "$cached.tmp" "$cached"
+	fi
+	cat "$cached"
+}
+
+# ukl_machine_timer_args MACHINE ACCEL ICOUNT : kernel command-line words
+# that spare the kernel its timer calibration where QEMU cannot. microvm
+# has no HPET or PM timer to calibrate the TSC against (the kernel then
+# marks it unstable and hangs on a loaded host), so under TCG the guest is
+# told the rate: the host's, or 1 GHz with -icount shift=0 (one
+# nanosecond per instruction). Under KVM, kvmclock tells it.
+ukl_machine_timer_args() {
+	local machine=$1 accel=$2 icount=$3 khz
+	[ "$machine" = microvm ] && [ "$accel" = tcg ] || return 0
+	if [ "$icount" -eq 1 ]; then
+		khz=1000000
+	else
+		khz=$(ukl_tsc_khz) || return 1
+	fi
+	echo "tsc_early_khz=$khz"
+}
+
+# ukl_machine_base_args MACHINE CONSOLE STATUSFILE : set machine_args to
+# QEMU's machine and serial ports: ttyS0 is the console (chardev CONSOLE),
+# ttyS1 the status file ukl-init writes the exit status to. microvm makes
+# only the first ISA serial port itself.
+ukl_machine_base_args() {
+	local machine=$1 console=$2 status=$3
+	machine_args=(-M "$machine" -display none -no-reboot -nodefaults
+		-chardev "$console" -serial chardev:con)
+	if [ "$machine" = microvm ]; then
+		machine_args+=(-chardev "file,id=status,path=$status"
+			-device isa-serial,chardev=status,iobase=0x2f8,irq=3)
+	else
+		machine_args+=(-serial "file:$status")
+	fi
+}
+
+# ukl_machine_virtio MACHINE DEVICE : the QEMU device name of a virtio
+# device (net, 9p) on MACHINE's bus: PCI on pc, MMIO on microvm.
+ukl_machine_virtio() {
+	if [ "$1" = microvm ]; then
+		echo "virtio-$2-device"
+	else
+		echo "virtio-$2-pci"
+	fi
+}

@@ -1,0 +1,49 @@
+# Issue 12: ukl run --machine microvm, QEMU's machine without PCI: the
+# program runs with its arguments, environment, status and shared
+# directories as on pc, in both modes, and the guest really has no PCI
+# (its virtio devices sit on MMIO). Bad uses are usage errors.
+
+test_microvm_runs_both_modes_without_pci() {
+	local image
+	image=$(guest_ukl hello)
+	run_guest out --timeout 120 --machine microvm --verbose -e GREETING=mmio "$image" -- one
+	expect_status 3
+	expect_line out "argv[1]=one"
+	expect_line out "GREETING=mmio"
+	expect_no_oops out
+	# The NIC came up (IP-Config names it) with no PCI device found: it
+	# sits on MMIO. On pc the kernel lists every PCI function it finds.
+	grep -q 'device=eth0' out || fail "the guest's NIC did not come up"
+	! grep -q '^pci 0000:' out || fail "the guest found PCI devices"
+	# The kernel told the TSC rate under TCG; it never had to guess it.
+	! grep -q 'Marking TSC unstable' out || fail "the guest could not calibrate its TSC"
+	run_guest out --timeout 120 --machine microvm -e GREETING=mmio --userspace "$(guest_userspace hello)" -- one
+	expect_status 3
+	expect_line out "argv[1]=one"
+	expect_line out "GREETING=mmio"
+}
+
+test_microvm_shares_a_directory_and_runs_two_vcpus() {
+	mkdir share
+	echo "from the host" >share/in
+	run_guest out --timeout 120 --machine microvm --smp 2 -v "$PWD/share:/data" \
+		"$(guest_ukl volumes)" -- cat /data/in write /data/out written
+	expect_status 0
+	expect_line out "cat /data/in: from the host"
+	[ "$(cat share/out)" = written ] || fail "the guest's write did not reach the host"
+	run_guest out --timeout 120 --machine microvm --smp 2 "$(guest_ukl threads)"
+	expect_status 0
+}
+
+test_bad_machine_and_microvm_with_a_disk_are_usage_errors() {
+	run_guest out --machine q35 "$(guest_ukl hello)"
+	expect_status 125
+	grep -q "bad --machine 'q35'" out || fail "no message naming the bad machine"
+	need_command mkfs.fat dosfstools
+	need_command mcopy mtools
+	need_command sfdisk fdisk
+	"$UKL" package --disk disk.raw "$(guest_ukl hello)" || fail "ukl package --disk failed"
+	run_guest out --machine microvm disk.raw
+	expect_status 125
+	grep -q 'microvm' out || fail "no message naming microvm"
+}
