@@ -67,3 +67,22 @@ ukl_set_builtin_cmdline() {
 		head -c $((UKL_BUILTIN_CMDLINE_SIZE - ${#2})) /dev/zero
 	} | dd of="$1" bs=1 seek="$off" conv=notrunc 2>/dev/null
 }
+
+# The end of a ukl run or ukl package command line, IMAGE [-- ARG...]:
+# ukl_image_and_args sets image and args from it. ukl_check_env_word
+# checks one -e KEY=VALUE. Both report through the caller's usage_error.
+# shellcheck disable=SC2034 # image and args are the caller's
+ukl_image_and_args() {
+	image=$1
+	shift
+	args=()
+	if [ $# -gt 0 ]; then
+		[ "$1" = -- ] || usage_error "unexpected '$1' after IMAGE (program arguments go after --)"
+		shift
+		args=("$@")
+	fi
+}
+
+ukl_check_env_word() {
+	[[ $1 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "malformed -e '$1' (want KEY=VALUE)"
+}

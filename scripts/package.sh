@@ -88,17 +88,12 @@ while [ $# -gt 0 ]; do
 		[ "$size" -le $((2 * 1024 ** 4)) ] || usage_error "--size '$2' is over 2 TiB"
 		shift 2 ;;
 	-e) [ $# -ge 2 ] || usage_error "-e needs KEY=VALUE"
-		[[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "malformed -e '$2' (want KEY=VALUE)"
+		ukl_check_env_word "$2"
 		envs+=("$2"); shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	--) usage_error "no IMAGE before --" ;;
 	-*) usage_error "unknown option '$1'" ;;
-	*) image=$1; shift
-		if [ $# -gt 0 ]; then
-			[ "$1" = -- ] || usage_error "unexpected '$1' after IMAGE (program arguments go after --)"
-			shift
-			args=("$@")
-		fi
+	*) ukl_image_and_args "$@"
 		break ;;
 	esac
 done

@@ -119,7 +119,7 @@ mem=""
 smp=1
 timeout_s=0
 accel=${UKL_ACCEL:-auto}
-machine=${UKL_MACHINE:-}
+machine=${UKL_MACHINE:-pc}
 userspace=0
 verbose=0
 icount=0
@@ -159,7 +159,7 @@ while [ $# -gt 0 ]; do
 		fi
 		forwards+=("$2"); shift 2 ;;
 	-e) [ $# -ge 2 ] || usage_error "-e needs KEY=VALUE"
-		[[ $2 =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "malformed -e '$2' (want KEY=VALUE)"
+		ukl_check_env_word "$2"
 		envs+=("$2"); shift 2 ;;
 	-v) [ $# -ge 2 ] || usage_error "-v needs HOSTDIR:GUESTDIR[:ro] (boot messages are --verbose)"
 		check_volume "$2"; shift 2 ;;
@@ -196,17 +196,12 @@ while [ $# -gt 0 ]; do
 		count_at+=("$2"); shift 2 ;;
 	--) usage_error "no IMAGE before --" ;;
 	-*) usage_error "unknown option '$1'" ;;
-	*) image=$1; shift
-		if [ $# -gt 0 ]; then
-			[ "$1" = -- ] || usage_error "unexpected '$1' after IMAGE (program arguments go after --)"
-			shift
-			args=("$@")
-		fi
+	*) ukl_image_and_args "$@"
 		break ;;
 	esac
 done
 case "$accel" in auto | tcg | kvm) ;; *) usage_error "bad --accel '$accel' (auto, tcg or kvm)" ;; esac
-case "$machine" in '' | microvm | pc) ;; *) usage_error "bad --machine '$machine' (microvm or pc)" ;; esac
+case "$machine" in microvm | pc) ;; *) usage_error "bad --machine '$machine' (microvm or pc)" ;; esac
 [ ${#files[@]} -eq 0 ] || [ $userspace -eq 1 ] || usage_error "--file goes with --userspace (UKL images get files from ukl-gcc --add-file)"
 if [ "$net" = tap ]; then
 	# Host ports would mean traffic outside the namespace.
@@ -309,9 +304,6 @@ if [ "$kind" = disk ]; then
 	why=$(ukl_disk_check "$image" "$disk_format" "$tmp") || bad_image "$why"
 fi
 
-# The machine (scripts/machine.sh): pc unless microvm is asked for. A
-# disk's UEFI firmware needs pc.
-[ -n "$machine" ] || machine=pc
 # The accelerator, which the command line depends on (accel.sh).
 if [ "$accel" = auto ]; then
 	if ukl_kvm_works; then accel=kvm; else accel=tcg; fi

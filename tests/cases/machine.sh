@@ -4,23 +4,17 @@
 # (its virtio devices sit on MMIO). Bad uses are usage errors.
 
 test_microvm_runs_both_modes_without_pci() {
-	local image
-	image=$(guest_ukl hello)
-	run_guest out --timeout 120 --machine microvm --verbose -e GREETING=mmio "$image" -- one
-	expect_status 3
-	expect_line out "argv[1]=one"
-	expect_line out "GREETING=mmio"
-	expect_no_oops out
+	check_both hello 3 "argv[1]=one" --timeout 120 --machine microvm --verbose \
+		-e GREETING=mmio -- one
+	expect_line ukl.out "GREETING=mmio"
+	expect_line user.out "GREETING=mmio"
+	expect_no_oops ukl.out
 	# The NIC came up (IP-Config names it) with no PCI device found: it
 	# sits on MMIO. On pc the kernel lists every PCI function it finds.
-	grep -q 'device=eth0' out || fail "the guest's NIC did not come up"
-	! grep -q '^pci 0000:' out || fail "the guest found PCI devices"
+	grep -q 'device=eth0' ukl.out || fail "the guest's NIC did not come up"
+	! grep -q '^pci 0000:' ukl.out || fail "the guest found PCI devices"
 	# The kernel told the TSC rate under TCG; it never had to guess it.
-	! grep -q 'Marking TSC unstable' out || fail "the guest could not calibrate its TSC"
-	run_guest out --timeout 120 --machine microvm -e GREETING=mmio --userspace "$(guest_userspace hello)" -- one
-	expect_status 3
-	expect_line out "argv[1]=one"
-	expect_line out "GREETING=mmio"
+	! grep -q 'Marking TSC unstable' ukl.out || fail "the guest could not calibrate its TSC"
 }
 
 test_microvm_shares_a_directory_and_runs_two_vcpus() {

@@ -11,16 +11,11 @@ total_kib() {
 }
 
 test_hello_runs_in_16_mib() {
-	run_guest out --timeout 120 -m 16M -e GREETING=small "$(guest_ukl hello)" -- one
-	expect_status 3
-	expect_line out "argv[1]=one"
-	expect_line out "GREETING=small"
-	expect_no_oops out
-	run_guest out --timeout 120 -m 16M -e GREETING=small --userspace "$(guest_userspace hello)" -- one
-	expect_status 3
-	expect_line out "argv[1]=one"
-	expect_line out "GREETING=small"
-	expect_no_oops out
+	check_both hello 3 "argv[1]=one" --timeout 120 -m 16M -e GREETING=small -- one
+	expect_line ukl.out "GREETING=small"
+	expect_line user.out "GREETING=small"
+	expect_no_oops ukl.out
+	expect_no_oops user.out
 }
 
 test_default_memory_fits_the_image_and_m_overrides_it() {
