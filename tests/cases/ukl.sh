@@ -34,6 +34,16 @@ test_ukl_image_has_no_syscall_instruction() {
 	grep -q 'call.*<__ukl_syscall>' dis || fail "no call to __ukl_syscall"
 }
 
+test_ukl_word_accesses_to_static_data() {
+	# get_user() and put_user() of 4 and 8 bytes on the program's static
+	# data: in the kernel half for UKL, and accepted for it only
+	check_both uaccess 0 "uaccess: ok"
+	run_guest kp.out --timeout 120 --userspace "$(guest_userspace uaccess)" \
+		-- kernel-pointer
+	expect_status 0
+	expect_line kp.out "uaccess: kernel pointer refused"
+}
+
 test_ukl_args_env_and_exit_status_7() {
 	check_both status 7 "argv[1]=7" -e K=V -e "SPACED=a b" -- 7 "two words"
 	expect_line ukl.out "argv[2]=two words"
