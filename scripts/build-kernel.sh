@@ -12,6 +12,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/upstream.sh"
+. "$(dirname "$0")/kernel-config.sh"
 
 variant=ukl
 quiet=0
@@ -23,19 +24,10 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case "$variant" in
-ukl | plain) ;;
-*) ukl_die "build-kernel: unknown variant $variant (use ukl or plain)" ;;
-esac
-
-tarball=/usr/src/linux-source-6.1.tar.xz
+fragments=$(ukl_kernel_fragments build-kernel "$variant")
+tarball=$ukl_linux_tarball
 [ -f "$tarball" ] || ukl_die "$tarball not found; run: bin/ukl setup"
-
 patchdir=$UKL_ROOT/kernel/patches
-fragments="$UKL_ROOT/kernel/ukl-vm.config"
-if [ "$variant" = ukl ] && [ -f "$UKL_ROOT/kernel/ukl-on.config" ]; then
-	fragments="$fragments $UKL_ROOT/kernel/ukl-on.config"
-fi
 patches=""
 while read -r p; do
 	case "$p" in '' | '#'*) continue ;; esac
@@ -75,26 +67,8 @@ if [ ! -f "$build/.ukl-configured" ]; then
 	rm -rf "$build"
 	mkdir -p "$build"
 	ukl_say "kernel: configuring ($variant)"
-	ukl_clean_env make -s -C "$src" O="$build" tinyconfig >"$top/config.log" 2>&1
 	# shellcheck disable=SC2086 # list of fragments
-	ukl_clean_env "$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
-		"$build/.config" $fragments >>"$top/config.log" 2>&1
-	ukl_clean_env make -s -C "$src" O="$build" olddefconfig >>"$top/config.log" 2>&1
-	# Every option a fragment asks for must have survived olddefconfig,
-	# or the kernel silently lacks a feature the tests rely on.
-	for f in $fragments; do
-		while IFS= read -r line; do
-			opt=${line%%=*}
-			val=${line#*=}
-			if [ "$val" = n ]; then
-				if grep -q "^$opt=" "$build/.config"; then
-					ukl_die "kernel config: $opt should be off but is on (see $top/config.log)"
-				fi
-			elif ! grep -qx "$line" "$build/.config"; then
-				ukl_die "kernel config: $line did not stick (a dependency is missing; see $top/config.log)"
-			fi
-		done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$f")
-	done
+	ukl_kernel_configure "$src" "$build" "$top/config.log" $fragments
 	touch "$build/.ukl-configured"
 fi
 

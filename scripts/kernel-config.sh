@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# Configuring a Linux tree as UKL's small VM kernel. Sourced after lib.sh
+# and upstream.sh by scripts/build-kernel.sh and scripts/check-series.sh.
+
+# The source every kernel tree is unpacked from.
+ukl_linux_tarball=/usr/src/linux-source-6.1.tar.xz
+
+# ukl_kernel_fragments CMD VARIANT : the config fragments of VARIANT (ukl
+# or plain), space-separated; CMD names the caller in the error for any
+# other variant.
+ukl_kernel_fragments() {
+	local fragments="$UKL_ROOT/kernel/ukl-vm.config"
+	case "$2" in
+	ukl | plain) ;;
+	*) ukl_die "$1: unknown variant $2 (use ukl or plain)" ;;
+	esac
+	if [ "$2" = ukl ] && [ -f "$UKL_ROOT/kernel/ukl-on.config" ]; then
+		fragments="$fragments $UKL_ROOT/kernel/ukl-on.config"
+	fi
+	echo "$fragments"
+}
+
+# ukl_kernel_configure SRC BUILD LOG FRAGMENT... : write BUILD/.config,
+# tinyconfig plus the fragments, with the commands' output in LOG. Fails
+# if an option a fragment asks for did not survive olddefconfig: the
+# kernel would silently lack a feature the tests rely on.
+ukl_kernel_configure() {
+	local src=$1 build=$2 log=$3 f line opt val
+	shift 3
+	ukl_clean_env make -s -C "$src" O="$build" tinyconfig >"$log" 2>&1
+	ukl_clean_env "$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
+		"$build/.config" "$@" >>"$log" 2>&1
+	ukl_clean_env make -s -C "$src" O="$build" olddefconfig >>"$log" 2>&1
+	for f in "$@"; do
+		while IFS= read -r line; do
+			opt=${line%%=*}
+			val=${line#*=}
+			if [ "$val" = n ]; then
+				if grep -q "^$opt=" "$build/.config"; then
+					ukl_die "kernel config: $opt should be off but is on (see $log)"
+				fi
+			elif ! grep -qx "$line" "$build/.config"; then
+				ukl_die "kernel config: $line did not stick (a dependency is missing; see $log)"
+			fi
+		done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$f")
+	done
+}
