@@ -28,12 +28,7 @@ fragments=$(ukl_kernel_fragments build-kernel "$variant")
 tarball=$ukl_linux_tarball
 [ -f "$tarball" ] || ukl_die "$tarball not found; run: bin/ukl setup"
 patchdir=$UKL_ROOT/kernel/patches
-patches=""
-while read -r p; do
-	case "$p" in '' | '#'*) continue ;; esac
-	[ -f "$patchdir/$p" ] || ukl_die "patch $p named in kernel/patches/series is missing"
-	patches="$patches $patchdir/$p"
-done <"$patchdir/series"
+patches=$(ukl_kernel_patches)
 
 # Bump when the build steps below change what they produce.
 recipe=1
@@ -51,10 +46,7 @@ ukl_build_lock "the $variant kernel" "$top/.lock"
 if [ ! -f "$src/.ukl-patched" ]; then
 	rm -rf "$src" "$build"
 	ukl_say "kernel: unpacking $(basename "$tarball") (about 10s)"
-	mkdir -p "$top/unpack"
-	ukl_clean_env tar -C "$top/unpack" -xf "$tarball"
-	mv "$top/unpack/linux-source-6.1" "$src"
-	rmdir "$top/unpack"
+	ukl_kernel_unpack "$top" "$src"
 	for p in $patches; do
 		ukl_say "kernel: applying $(basename "$p")"
 		ukl_clean_env patch -d "$src" -p1 -s --no-backup-if-mismatch <"$p" ||

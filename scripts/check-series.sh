@@ -27,7 +27,7 @@ done
 fragments=$(ukl_kernel_fragments check-series "$variant")
 tarball=$ukl_linux_tarball
 [ -f "$tarball" ] || ukl_die "$tarball not found; run: bin/ukl setup"
-patchdir=$UKL_ROOT/kernel/patches
+patches=$(ukl_kernel_patches)
 
 top=$UKL_CACHE/series-check-$variant
 src=$top/src
@@ -36,20 +36,17 @@ mkdir -p "$top"
 ukl_build_lock "the series check ($variant)" "$top/.lock"
 rm -rf "$src" "$build" "$top/unpack" "$top"/*.log
 ukl_say "series: unpacking $(basename "$tarball")"
-mkdir -p "$top/unpack" "$build"
-ukl_clean_env tar -C "$top/unpack" -xf "$tarball"
-mv "$top/unpack/linux-source-6.1" "$src"
-rmdir "$top/unpack"
+mkdir -p "$build"
+ukl_kernel_unpack "$top" "$src"
 
 n=0
-while read -r p; do
-	case "$p" in '' | '#'*) continue ;; esac
-	[ -f "$patchdir/$p" ] || ukl_die "patch $p named in kernel/patches/series is missing"
+for path in $patches; do
+	p=$(basename "$path")
 	n=$((n + 1))
-	ukl_clean_env patch -d "$src" -p1 -s --no-backup-if-mismatch <"$patchdir/$p" ||
+	ukl_clean_env patch -d "$src" -p1 -s --no-backup-if-mismatch <"$path" ||
 		ukl_die "patch $p does not apply on top of the ones before it"
 	(cd "$src" && ukl_clean_env perl scripts/checkpatch.pl --no-tree -q \
-		"$patchdir/$p") >"$top/checkpatch-$n.log" 2>&1 ||
+		"$path") >"$top/checkpatch-$n.log" 2>&1 ||
 		ukl_die "patch $p is not checkpatch clean: $top/checkpatch-$n.log"
 	# The option exists only from the first patch on, so configure after
 	# it; later patches may change dependencies, which olddefconfig takes.
@@ -62,6 +59,5 @@ while read -r p; do
 	fi
 	ukl_run_logged "series: patch $n, $p" "$top/build-$n.log" 0 \
 		ukl_clean_env make -C "$src" O="$build" -j"$UKL_JOBS" vmlinux
-done <"$patchdir/series"
-[ $n -gt 0 ] || ukl_die "kernel/patches/series names no patch"
+done
 ukl_say "series: all $n patches apply, are checkpatch clean and build vmlinux ($variant)"

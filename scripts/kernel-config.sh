@@ -5,6 +5,28 @@
 # The source every kernel tree is unpacked from.
 ukl_linux_tarball=/usr/src/linux-source-6.1.tar.xz
 
+# ukl_kernel_patches : the patch files kernel/patches/series names, in
+# order, space-separated; fails if one is missing.
+ukl_kernel_patches() {
+	local dir=$UKL_ROOT/kernel/patches p patches=""
+	while read -r p; do
+		case "$p" in '' | '#'*) continue ;; esac
+		[ -f "$dir/$p" ] || ukl_die "patch $p named in kernel/patches/series is missing"
+		patches="$patches $dir/$p"
+	done <"$dir/series"
+	[ -n "$patches" ] || ukl_die "kernel/patches/series names no patch"
+	echo "$patches"
+}
+
+# ukl_kernel_unpack TOP SRC : unpack the Linux source into SRC, through a
+# scratch directory in TOP so that SRC never exists half-written.
+ukl_kernel_unpack() {
+	mkdir -p "$1/unpack"
+	ukl_clean_env tar -C "$1/unpack" -xf "$ukl_linux_tarball"
+	mv "$1/unpack/linux-source-6.1" "$2"
+	rmdir "$1/unpack"
+}
+
 # ukl_kernel_fragments CMD VARIANT : the config fragments of VARIANT (ukl
 # or plain), space-separated; CMD names the caller in the error for any
 # other variant.
