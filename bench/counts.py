@@ -111,7 +111,8 @@ def echo(args):
     runs = f"median of {len(ui)} runs per mode" if len(ui) > 1 else "one run per mode"
     print(f"per round trip, counted by the plugin over {n} messages, {runs} "
           "(exits = mmio + pio + msr + hlt):")
-    print(f"{'':<32} {'ukl':>10} {'process':>10} {'ukl/process':>12}")
+    un, pn = args.names.split(",")
+    print(f"{'':<32} {un:>10} {pn:>10} {un + '/' + pn:>12}")
     for label, k in TABLE:
         if k == "insns_user" and not u[k] and not p[k]:
             continue
@@ -123,15 +124,15 @@ def echo(args):
                 if a >= 0.005 or b >= 0.005:
                     print(f"{'    ' + name:<32} {a:>10.2f} {b:>10.2f} {ratio(a, b):>12}")
     if len(ui) > 1:
-        print(f"instructions per round trip, lowest to highest run: ukl {ui[0]:.0f} to {ui[-1]:.0f}, "
-              f"process {pi[0]:.0f} to {pi[-1]:.0f}")
+        print(f"instructions per round trip, lowest to highest run: {un} {ui[0]:.0f} to {ui[-1]:.0f}, "
+              f"{pn} {pi[0]:.0f} to {pi[-1]:.0f}")
     if args.latency_ukl:
         cu, cp = csv_mean_us(args.latency_ukl), csv_mean_us(args.latency_process)
         wu, wp = csv_mean_us(args.wall_ukl), csv_mean_us(args.wall_process)
         print(f"mean latency in the counted runs (plugin, pause between messages): "
               f"ukl {cu:.1f} us, process {cp:.1f} us ({cu / wu:.2f}x and {cp / wp:.2f}x "
               "the runs without them)")
-    print(f"echo cost ukl/process: instructions={ratio(u['insns'], p['insns'])} "
+    print(f"echo cost {un}/{pn}: instructions={ratio(u['insns'], p['insns'])} "
           f"exits={ratio(u['exits'], p['exits'])}")
 
 
@@ -191,6 +192,9 @@ def main():
     e.add_argument("--latency-process", nargs="+")
     e.add_argument("--wall-ukl", nargs="+")
     e.add_argument("--wall-process", nargs="+")
+    # what the two sides are called in the table (bench specialize
+    # compares two UKL images)
+    e.add_argument("--names", default="ukl,process")
     s = sub.add_parser("syscall")
     s.add_argument("--ukl", nargs=2, required=True)
     s.add_argument("--process", nargs=2, required=True)

@@ -11,12 +11,13 @@
 #   ukl bench soak [--minutes N | --seconds N] [--connections C]
 #                  [--interval SECONDS] [--port PORT] [--out DIR] [--net user|tap]
 #   ukl bench redis ...   (scripts/bench-redis.sh --help)
+#   ukl bench specialize [--rounds N] [--no-redis]   (scripts/bench-specialize.sh)
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bench-net.sh"
 
 usage() {
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 125
 }
 
@@ -24,6 +25,7 @@ what=${1:-}
 [ $# -eq 0 ] || shift
 # redis has options of its own.
 [ "$what" != redis ] || exec "$(dirname "$0")/bench-redis.sh" "$@"
+[ "$what" != specialize ] || exec "$(dirname "$0")/bench-specialize.sh" "$@"
 rounds=3
 scale=1
 count=10000

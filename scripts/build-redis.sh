@@ -5,6 +5,8 @@
 # holds redis-server (and build.log, jemalloc-config.log).
 #
 #   scripts/build-redis.sh ukl        a UKL image: make CC=bin/ukl-gcc
+#   scripts/build-redis.sh ukl-spec   redis-server as a specialized image:
+#                                     make CC="bin/ukl-gcc --specialize"
 #   scripts/build-redis.sh process    the baseline, a normal static
 #                                     program: make CC="gcc -static"
 #
@@ -25,8 +27,16 @@ build_redis() {
 		cp deps/jemalloc/config.log "$1/jemalloc-config.log"
 }
 
+# build_redis_server OUT CC : redis-server alone, for a specialized image:
+# redis-cli and redis-benchmark would each want a kernel of their own.
+build_redis_server() {
+	make -j"$(nproc)" CC="$2" redis-server &&
+		cp src/redis-server "$1/"
+}
+
 case "${1:-}" in
 ukl) ukl_server_build redis redis build_redis ukl ;;
+ukl-spec) ukl_server_build redis-spec redis build_redis_server ukl-spec ;;
 process) ukl_server_build redis-static redis build_redis process ;;
-*) echo "usage: scripts/build-redis.sh ukl|process" >&2; exit 125 ;;
+*) echo "usage: scripts/build-redis.sh ukl|ukl-spec|process" >&2; exit 125 ;;
 esac

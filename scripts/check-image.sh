@@ -6,6 +6,9 @@
 #   - __ukl_syscall only ever reached by a direct "call" (e8 rel32): a
 #     system call restarted after a signal resumes 5 bytes before its
 #     return address (kernel patch 7), which only that form makes right.
+#     A specialized image's calls go to __ukl_specialized_syscall instead
+#     (runtime/specialize/refuse.c), under the same rule, and it alone
+#     jumps on to __ukl_syscall: the return address stays its caller's.
 # Red-zone code is fine: every interrupt and exception of the application
 # enters on a stack of its own, so nothing is pushed below its %rsp
 # (docs/ukl.md, "The red zone").
@@ -29,8 +32,11 @@ awk '
 	/^[0-9a-f]+ <.*>:$/ { fn = $2; gsub(/[<>:]/, "", fn); next }
 	/\t(syscall|sysenter)[ \t]*$/ || /\tint +\$0x80/ {
 		bad[fn] = bad[fn] " syscall-instruction"; n++; next }
-	/<__ukl_syscall>/ && !/\tcall +[0-9a-f]+ <__ukl_syscall>$/ {
+	/<__ukl_syscall>/ && !/\tcall +[0-9a-f]+ <__ukl_syscall>$/ &&
+	    !(fn == "__ukl_specialized_syscall" && /\tjmp +[0-9a-f]+ <__ukl_syscall>$/) {
 		bad[fn] = bad[fn] " not-a-call-of-__ukl_syscall"; n++; next }
+	/<__ukl_specialized_syscall>/ && !/\tcall +[0-9a-f]+ <__ukl_specialized_syscall>$/ {
+		bad[fn] = bad[fn] " not-a-call-of-__ukl_specialized_syscall"; n++; next }
 	END {
 		for (f in bad) printf "check-image: %s:%s\n", f, bad[f]
 		exit n > 0

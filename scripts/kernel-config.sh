@@ -43,11 +43,15 @@ ukl_kernel_fragments() {
 }
 
 # ukl_kernel_configure SRC BUILD LOG FRAGMENT... : write BUILD/.config,
-# tinyconfig plus the fragments, with the commands' output in LOG. Fails
-# if an option a fragment asks for did not survive olddefconfig: the
-# kernel would silently lack a feature the tests rely on.
+# tinyconfig plus the fragments, with the commands' output in LOG. A later
+# fragment overrides an earlier one (ukl-gcc --specialize turns options of
+# ukl-vm.config off). Fails if an option the fragments ask for did not
+# survive olddefconfig: the kernel would silently lack a feature the tests
+# rely on.
 ukl_kernel_configure() {
-	local src=$1 build=$2 log=$3 f line opt val
+	local src=$1 build=$2 log=$3 f line opt
+	local -A want=()
+	local order=()
 	shift 3
 	ukl_clean_env make -s -C "$src" O="$build" tinyconfig >"$log" 2>&1
 	ukl_clean_env "$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
@@ -56,14 +60,17 @@ ukl_kernel_configure() {
 	for f in "$@"; do
 		while IFS= read -r line; do
 			opt=${line%%=*}
-			val=${line#*=}
-			if [ "$val" = n ]; then
-				if grep -q "^$opt=" "$build/.config"; then
-					ukl_die "kernel config: $opt should be off but is on (see $log)"
-				fi
-			elif ! grep -qx "$line" "$build/.config"; then
-				ukl_die "kernel config: $line did not stick (a dependency is missing; see $log)"
-			fi
+			[ -n "${want[$opt]+set}" ] || order+=("$opt")
+			want[$opt]=${line#*=}
 		done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$f")
+	done
+	for opt in ${order[@]+"${order[@]}"}; do
+		if [ "${want[$opt]}" = n ]; then
+			if grep -q "^$opt=" "$build/.config"; then
+				ukl_die "kernel config: $opt should be off but is on (see $log)"
+			fi
+		elif ! grep -qx "$opt=${want[$opt]}" "$build/.config"; then
+			ukl_die "kernel config: $opt=${want[$opt]} did not stick (a dependency is missing; see $log)"
+		fi
 	done
 }

@@ -29,6 +29,18 @@ out=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukl-link.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# ukl-gcc --specialize (UKL_SPECIALIZE=1): a kernel fitted to the program,
+# and the program's calls routed through the refusal of the others
+# (scripts/specialize.sh).
+spec_kb=""
+if [ "${UKL_SPECIALIZE:-0}" = 1 ] && [ $check_only -eq 0 ]; then
+	[ -z "${UKL_KERNEL_BUILD:-}" ] ||
+		ukl_die "ukl-gcc: --specialize builds its own kernel; unset UKL_KERNEL_BUILD"
+	"$UKL_ROOT/scripts/specialize.sh" "$app" "$work/specialize" >"$work/specialized"
+	spec_kb=$(sed -n 1p "$work/specialized")
+	app=$(sed -n 2p "$work/specialized")
+fi
+
 # Symbols the program may leave undefined: the kernel's entry, its clock
 # functions (UKL's glibc calls them in place of the vDSO's), and the ones
 # the final link or the kernel's linker script define.
@@ -78,7 +90,8 @@ fi
 
 # UKL_KERNEL_BUILD: a kernel build directory to link against instead of
 # the cached one (for kernel development).
-kb=${UKL_KERNEL_BUILD:-$("$UKL_ROOT/scripts/build-kernel.sh" --quiet)} || exit 1
+kb=$spec_kb
+[ -n "$kb" ] || kb=${UKL_KERNEL_BUILD:-$("$UKL_ROOT/scripts/build-kernel.sh" --quiet)} || exit 1
 grep -q '^CONFIG_UNIKERNEL_LINUX=y' "$kb/.config" ||
 	ukl_die "the cached kernel ($kb) was built without CONFIG_UNIKERNEL_LINUX"
 src=$(readlink -f "$kb/source")

@@ -64,6 +64,31 @@ ukl_app_runtime() {
 	echo "$out"
 }
 
+# ukl_specialize_runtime : print the path of the object that refuses the
+# system calls a specialized program was not found to make
+# (runtime/specialize/refuse.c). It joins the program after "ld -r", so
+# its sections are renamed to the ones the program's have there
+# (toolchain/app.lds); constants are not merged and there are no unwind
+# tables, which keeps it to these four.
+ukl_specialize_runtime() {
+	local src=$UKL_ROOT/runtime/specialize/refuse.c key out
+	key=$(ukl_hash "$src")
+	out=$UKL_CACHE/runtime/ukl-refuse-$key.o
+	if [ ! -f "$out" ]; then
+		mkdir -p "$UKL_CACHE/runtime"
+		ukl_clean_env gcc -O2 -Wall -Wextra -Werror -mno-red-zone -fPIE \
+			-fno-merge-constants -fno-asynchronous-unwind-tables \
+			-fno-stack-protector -c -o "$out.o" "$src" ||
+			ukl_die "cannot build the UKL runtime ($src)"
+		objcopy --rename-section .text=.ukl.text --rename-section .data=.ukl.data \
+			--rename-section .bss=.ukl.bss --rename-section .rodata=.rodata.ukl \
+			--remove-section .comment "$out.o" "$out.tmp"
+		rm -f "$out.o"
+		mv "$out.tmp" "$out"
+	fi
+	echo "$out"
+}
+
 # ukl_initrd OUT APP [HOST:GUEST...] : write to OUT a newc initramfs with
 # ukl-init as /init, APP as /app, the default /etc and the extra files at
 # their guest paths (replacing a default of the same name), for booting a

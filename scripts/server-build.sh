@@ -15,11 +15,16 @@
 # is booted was built from the pristine source by the toolchain as it is
 # now. UKL_SERVERS_REBUILD=1 ignores the kept builds.
 
-# ukl_toolchain_fingerprint ukl|process : print what a build depends on
+# ukl_toolchain_fingerprint ukl|ukl-spec|process : print what a build depends on
 # besides the program's own source.
 ukl_toolchain_fingerprint() {
 	local kb glibc
-	if [ "$1" = ukl ]; then
+	if [ "$1" = ukl-spec ]; then
+		# what specializes the kernel too (docs/specialize.md)
+		(cd "$UKL_ROOT" && cat scripts/specialize* kernel/specialize.map kernel/ukl-vm.config) |
+			sha256sum
+	fi
+	if [ "$1" = ukl ] || [ "$1" = ukl-spec ]; then
 		kb=$("$UKL_ROOT/scripts/build-kernel.sh" --quiet) || return 1
 		glibc=$("$UKL_ROOT/scripts/build-glibc.sh" --quiet) || return 1
 		echo "kernel $kb $(stat -c %Y "$kb/vmlinux")"
@@ -33,19 +38,20 @@ ukl_toolchain_fingerprint() {
 		libcrypt-dev zlib1g-dev libpcre2-dev libevent-dev 2>&1
 }
 
-# ukl_server_build NAME PACKAGE RECIPE ukl|process : print a directory
+# ukl_server_build NAME PACKAGE RECIPE ukl|ukl-spec|process : print a directory
 # with what RECIPE built, from the cache when the source, the recipe and
 # the toolchain are the same. RECIPE is a function, run in a fresh copy
 # of the pristine source of Debian's PACKAGE with two arguments: the
-# directory to put its results in, and the C compiler to use (bin/ukl-gcc,
-# or "gcc -static" for process). Run it in $(...): its messages go to
+# directory to put its results in, and the C compiler to use (bin/ukl-gcc;
+# "bin/ukl-gcc --specialize" for ukl-spec; "gcc -static" for process). Run it in $(...): its messages go to
 # standard error, and the build lock it takes ends with the subshell.
 ukl_server_build() {
 	local name=$1 pkg=$2 recipe=$3 kind=$4 cc src fp key dir out tree start
 	case "$kind" in
 	ukl) cc=$UKL_ROOT/bin/ukl-gcc ;;
+	ukl-spec) cc="$UKL_ROOT/bin/ukl-gcc --specialize" ;;
 	process) cc="gcc -static" ;;
-	*) ukl_die "server build: kind ukl or process, not $kind" ;;
+	*) ukl_die "server build: kind ukl, ukl-spec or process, not $kind" ;;
 	esac
 	src=$("$UKL_ROOT/scripts/fetch-source.sh" "$pkg") || ukl_die "cannot fetch the source of $pkg"
 	fp=$(ukl_toolchain_fingerprint "$kind") ||

@@ -32,6 +32,12 @@ guest_ukl() {
 		"$UKL_ROOT"/scripts/link-image.sh "$UKL_ROOT"/scripts/check-image.sh \
 		"$UKL_ROOT"/runtime/app/*.c "$UKL_ROOT"/runtime/init/*.[ch] "$UKL_ROOT"/runtime/etc/*
 		echo "$kb $*"
+		# a specialized image also depends on what specializes it
+		case " $* " in
+		*" --specialize"*)
+			cat "$UKL_ROOT"/scripts/specialize* "$UKL_ROOT"/kernel/specialize.map \
+				"$UKL_ROOT"/runtime/specialize/* "$UKL_ROOT"/kernel/ukl-vm.config ;;
+		esac
 		stat -c %Y "$kb/vmlinux") | sha256sum | cut -c1-16)
 	out=$UKL_CACHE/tests/ukl/$name-$key.ukl
 	if [ ! -f "$out" ]; then
