@@ -100,7 +100,7 @@ for p in $programs; do
 		done
 		ukl_stop "$runner_pid"
 		runner_pid=""
-		grep -q '^\[.*\] Memory: ' "$work/$p.$v.console" ||
+		grep -q 'Memory: [0-9]*K/' "$work/$p.$v.console" ||
 			ukl_die "bench specialize: no Memory: line booting $p ($v; see $work/$p.$v.console)"
 	done
 done
