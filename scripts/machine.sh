@@ -1,11 +1,22 @@
 # The machine QEMU emulates for ukl run. Sourced by scripts/run.sh after
 # lib.sh and runtime.sh.
 #
-# pc (the default): the PC with PCI that any kernel boots; a disk always
-# boots on it, under UEFI firmware. microvm: no PCI, no firmware tables
+# microvm (the default for UKL's own kernel): no PCI, no firmware tables
 # beyond the ACPI that powers it off, virtio devices on MMIO; about 0.4 s
-# sooner to the program under TCG (docs/runner.md says why it is not the
-# default yet).
+# sooner to the program under TCG than pc. pc: the PC with PCI that any
+# kernel boots; a disk always boots on it, under UEFI firmware, and so
+# does another kernel given with UKL_KERNEL (Debian's cloud kernel has its
+# virtio drivers as modules).
+
+# ukl_default_machine KIND : the machine an image of KIND (elf, bzimage,
+# disk, userspace) boots on when neither --machine nor UKL_MACHINE says.
+ukl_default_machine() {
+	if [ "$1" = disk ] || { [ "$1" = userspace ] && [ -n "${UKL_KERNEL:-}" ]; }; then
+		echo pc
+	else
+		echo microvm
+	fi
+}
 
 # ukl_tsc_khz : the host's TSC rate in kHz, which a TCG guest's TSC runs
 # at (measured once per host boot: runtime/tsc-khz.c).
@@ -21,21 +32,32 @@ ukl_tsc_khz() {
 	cat "$cached"
 }
 
-# ukl_machine_timer_args MACHINE ACCEL ICOUNT : kernel command-line words
-# that spare the kernel its timer calibration where QEMU cannot. microvm
-# has no HPET or PM timer to calibrate the TSC against (the kernel then
-# marks it unstable and hangs on a loaded host), so under TCG the guest is
-# told the rate: the host's, or 1 GHz with -icount shift=0 (one
-# nanosecond per instruction). Under KVM, kvmclock tells it.
-ukl_machine_timer_args() {
+# ukl_machine_kernel_args MACHINE ACCEL ICOUNT : kernel command-line
+# words for what microvm lacks.
+# - pci=off: it has no PCI, so the kernel need not probe the ports of
+#   one (kernel patch 24 keeps it from calling the absence fatal).
+# - Under TCG, tsc_early_khz: with no HPET or PM timer to calibrate the
+#   TSC against, the kernel marks it unstable and hangs on a loaded host,
+#   so it is told the rate: the host's, or 1 GHz with -icount shift=0 (one
+#   nanosecond per instruction). Under KVM, kvmclock tells it.
+# - Under TCG, tsc=reliable: TCG's TSC is the host's (or the instruction
+#   count), as steady as the host clock, but the only watchdog microvm
+#   leaves the kernel is jiffies, which lag on a loaded host; the watchdog
+#   then marks the TSC unstable and the kernel falls back to jiffies, a
+#   clock of 4 ms steps.
+ukl_machine_kernel_args() {
 	local machine=$1 accel=$2 icount=$3 khz
-	[ "$machine" = microvm ] && [ "$accel" = tcg ] || return 0
+	[ "$machine" = microvm ] || return 0
+	if [ "$accel" != tcg ]; then
+		echo "pci=off"
+		return 0
+	fi
 	if [ "$icount" -eq 1 ]; then
 		khz=1000000
 	else
 		khz=$(ukl_tsc_khz) || return 1
 	fi
-	echo "tsc_early_khz=$khz"
+	echo "pci=off tsc_early_khz=$khz tsc=reliable"
 }
 
 # ukl_machine_base_args MACHINE CONSOLE STATUSFILE : set machine_args to

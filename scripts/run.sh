@@ -44,8 +44,9 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --file H:G     with --userspace, also put host file H at guest path G
                  (a UKL image gets its files from ukl-gcc --add-file)
   --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
-  --machine M    pc (default): the PC with PCI; microvm: no PCI, virtio
-                 on MMIO, 0.4 s sooner to main under TCG (not for a disk)
+  --machine M    microvm (default): no PCI, virtio on MMIO, 0.4 s sooner
+                 to main under TCG; pc: the PC with PCI, the default for a
+                 disk and for another kernel (UKL_KERNEL)
   --mem-report S print "ukl: mem used_kib=N total_kib=N uptime_s=N" on
                  the console every S seconds (MemTotal - MemAvailable)
   --net user     QEMU user networking, host forwards with -p (default)
@@ -119,7 +120,7 @@ mem=""
 smp=1
 timeout_s=0
 accel=${UKL_ACCEL:-auto}
-machine=${UKL_MACHINE:-pc}
+machine=${UKL_MACHINE:-}
 userspace=0
 verbose=0
 icount=0
@@ -201,7 +202,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$accel" in auto | tcg | kvm) ;; *) usage_error "bad --accel '$accel' (auto, tcg or kvm)" ;; esac
-case "$machine" in microvm | pc) ;; *) usage_error "bad --machine '$machine' (microvm or pc)" ;; esac
+case "$machine" in "" | microvm | pc) ;; *) usage_error "bad --machine '$machine' (microvm or pc)" ;; esac
 [ ${#files[@]} -eq 0 ] || [ $userspace -eq 1 ] || usage_error "--file goes with --userspace (UKL images get files from ukl-gcc --add-file)"
 if [ "$net" = tap ]; then
 	# Host ports would mean traffic outside the namespace.
@@ -253,6 +254,13 @@ case "$userspace/$kind" in
 1/kernel) bad_image "a UKL image; drop --userspace to boot it" ;;
 *) bad_image "neither an ELF image, a bzImage nor a disk from ukl package" ;;
 esac
+if [ -z "$machine" ]; then
+	if [ $userspace -eq 1 ]; then
+		machine=$(ukl_default_machine userspace)
+	else
+		machine=$(ukl_default_machine "$kind")
+	fi
+fi
 # A disk boots with the command line baked into its kernel: what would
 # go on the command line, or needs the ELF's symbols, needs the image.
 if [ "$kind" = disk ]; then
@@ -319,9 +327,9 @@ cmdline="console=ttyS0 panic=-1 reboot=t"
 if [ "$machine" = pc ] && { [ $userspace -eq 0 ] || [ -z "${UKL_KERNEL:-}" ]; }; then
 	cmdline="acpi=noirq $cmdline"
 fi
-timer_args=$(ukl_machine_timer_args "$machine" "$accel" "$icount") ||
+machine_kargs=$(ukl_machine_kernel_args "$machine" "$accel" "$icount") ||
 	{ printf 'ukl run: cannot measure the host TSC rate for microvm; use --machine pc\n' >&2; exit $ST_QEMU; }
-[ -z "$timer_args" ] || cmdline+=" $timer_args"
+[ -z "$machine_kargs" ] || cmdline+=" $machine_kargs"
 [ $verbose -eq 1 ] || cmdline+=" quiet"
 for a in ${args[@]+"${args[@]}"}; do
 	cmdline+=" ukl.arg=$(encode_word "$a")"
