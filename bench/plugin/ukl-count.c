@@ -39,7 +39,7 @@
  *
  *   ukl-count seq=N at=LABEL insns=N insns_app=N insns_kernel=N
  *     insns_idle=N insns_user=N insns_boot=N mmio=N pio=N msr=N hlt=N
- *     cpuid=N exits=N [NAME=N for each entry] markers=N
+ *     cpuid=N exits=N [NAME=N for each entry] markers=N host_us=N
  *     mmio_by=REGION:N,REGION:N...
  *
  * with counts from the start of the run; the difference of two lines is
@@ -74,6 +74,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <qemu-plugin.h>
@@ -121,6 +122,18 @@ struct snap {
 static uint64_t insns[N_CLASSES];
 static uint64_t mmio, pio, msr, hlt, cpuid, markers, mmio_missed;
 static uint64_t entry_count[MAX_NAMES];
+
+/* When the plugin was installed: host_us= in each line counts from it. */
+static struct timespec started;
+
+static uint64_t host_us_since_start(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - started.tv_sec) * 1000000 +
+	       (now.tv_nsec - started.tv_nsec) / 1000;
+}
 
 /*
  * MMIO by device: QEMU interns the region names, so a name's pointer
@@ -195,7 +208,8 @@ static void take_line(const char *label, char *buf, size_t size)
 	for (i = 0; i < nnames; i++)
 		n += snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
 			      entry_names[i], load(&entry_count[i]));
-	n += snprintf(line + n, sizeof(line) - n, " markers=%" PRIu64 " mmio_by=", load(&markers));
+	n += snprintf(line + n, sizeof(line) - n, " markers=%" PRIu64 " host_us=%" PRIu64 " mmio_by=",
+		      load(&markers), host_us_since_start());
 	k = __atomic_load_n(&nregions, __ATOMIC_ACQUIRE);
 	if (!k)
 		n += snprintf(line + n, sizeof(line) - n, "-");
@@ -638,6 +652,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 {
 	const char *out_path = NULL, *map_path = NULL, *sock_path = NULL;
 	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &started);
 
 	if (!info->system_emulation || strcmp(info->target_name, "x86_64")) {
 		fprintf(stderr, "ukl-count: only for qemu-system-x86_64\n");
