@@ -7,28 +7,51 @@
 . "$UKL_ROOT/scripts/upstream.sh"
 
 # ukl_runtime_tool NAME SOURCES... : print the path of a static binary built
-# from SOURCES (relative to runtime/), building it first if needed.
+# from SOURCES (relative to runtime/) with gcc and glibc, building it first
+# if needed.
 ukl_runtime_tool() {
-	local name=$1 key out srcs="" s
-	shift
+	ukl_runtime_tool_with gcc "$@"
+}
+
+# ukl_runtime_tool_with CC NAME SOURCES... : the same, built with CC (gcc,
+# or musl-gcc for musl's C library). The key covers the sources, the
+# compiler's name and the version of its C library's package.
+ukl_runtime_tool_with() {
+	local cc=$1 name=$2 key out srcs="" s libc_pkg
+	shift 2
+	case "$cc" in
+	musl-gcc) libc_pkg=musl-dev ;;
+	*) libc_pkg=libc6-dev ;;
+	esac
+	command -v "$cc" >/dev/null ||
+		ukl_die "$cc is not installed (package ${libc_pkg%-dev}-tools); run: bin/ukl setup"
 	for s in "$@"; do
 		srcs="$srcs $UKL_ROOT/runtime/$s"
 	done
 	# shellcheck disable=SC2086 # list of files
-	key=$(ukl_hash $srcs "$UKL_ROOT"/runtime/init/*.h)
+	key=$( {
+		echo "$cc $(ukl_pkg_version "$libc_pkg")"
+		ukl_hash $srcs "$UKL_ROOT"/runtime/init/*.h
+	} | sha256sum | cut -c1-16)
 	out=$UKL_CACHE/runtime/$name-$key
 	if [ ! -x "$out" ]; then
 		mkdir -p "$UKL_CACHE/runtime"
 		# shellcheck disable=SC2086 # list of files
-		ukl_clean_env gcc -static -O2 -Wall -Wextra -Werror -o "$out.tmp" $srcs ||
+		ukl_clean_env "$cc" -static -O2 -Wall -Wextra -Werror -o "$out.tmp" $srcs ||
 			ukl_die "cannot build $name"
 		mv "$out.tmp" "$out"
 	fi
 	echo "$out"
 }
 
+# ukl-init, the first process of every guest, is built against musl: 60 KB
+# instead of glibc's 780 KB. The kernel unpacks it from the image's
+# initramfs at every boot and then frees and poisons that memory (under
+# TCG a byte at a time, docs/results.md), and a bzImage carries it
+# compressed. It is a normal process in both modes, so the UKL program and
+# the baseline process start from the same init.
 ukl_init_binary() {
-	ukl_runtime_tool ukl-init init/main.c init/cmdline.c init/volumes.c
+	ukl_runtime_tool_with musl-gcc ukl-init init/main.c init/cmdline.c init/volumes.c
 }
 
 # ukl_etc_files : the host paths of the /etc every guest gets (users,

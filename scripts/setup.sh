@@ -10,7 +10,7 @@ flex bison bc libelf-dev libssl-dev cpio gawk python3 xz-utils lz4 file
 iproute2 gnuplot-nox procps busybox-static zlib1g-dev cmake meson
 pkg-config libpcre2-dev libevent-dev libcrypt-dev redis-tools
 apache2-utils curl gdb ovmf qemu-utils fdisk dosfstools mtools umoci
-skopeo strace"
+skopeo strace musl-tools"
 
 missing=""
 for p in $packages; do

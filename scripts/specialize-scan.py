@@ -11,8 +11,9 @@ site, tab-separated:
     site FUNCTION NUMBERS       the call numbers that reach that site
     unknown FUNCTION WHY        a site whose number could not be worked out
     dispatch FUNCTION REGISTER  a function that passes its argument on as
-                                the number (glibc's syscall()); its callers'
-                                numbers are folded into "site" lines
+                                the number (glibc's syscall()), or on to
+                                such a function (musl's __syscall_cp); its
+                                callers' numbers are folded into "site" lines
     clock NAME                  a kernel clock function the program calls
                                 in place of the vDSO's (__ukl_clock_gettime)
 
@@ -425,8 +426,13 @@ def main():
             sites.setdefault(name, set()).update(nums)
             for r in args:
                 dispatch[name] = r
-    # Callers of a dispatching function give its number in a register.
-    for target, reg in dispatch.items():
+    # Callers of a dispatching function give its number in a register. A
+    # caller that only passes its own argument on (musl's __syscall_cp
+    # jumps to __syscall_cp_c) dispatches too: its callers are looked at
+    # in turn.
+    todo = list(dispatch.items())
+    while todo:
+        target, reg = todo.pop()
         for name, insns in funcs.items():
             got = analyse(insns, target,
                           lambda ins: reg if (ins.mnem.split()[-1].startswith(("call", "jmp"))
@@ -434,12 +440,18 @@ def main():
             for i, v in got.items():
                 if not can_run(insns[i].addr):
                     continue
-                if v is UNKNOWN or not any(isinstance(x, int) for x in v):
+                passed = set() if v is UNKNOWN else {x[4:] for x in v if isinstance(x, str)}
+                nums = set() if v is UNKNOWN else {x for x in v if isinstance(x, int)}
+                if len(passed) == 1 and not nums:
+                    if name not in dispatch:
+                        dispatch[name] = passed.pop()
+                        todo.append((name, dispatch[name]))
+                    continue
+                if not nums:
                     out.append(("unknown", name, f"calls {target} with a number computed at run time"))
                     continue
-                nums = {x for x in v if isinstance(x, int)}
                 sites.setdefault(name, set()).update(nums)
-                if any(isinstance(x, str) for x in v):
+                if passed:
                     out.append(("unknown", name, f"passes its own argument on to {target}"))
     for name in sorted(sites):
         nums = sorted(n for n in sites[name] if n in valid)

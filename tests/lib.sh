@@ -30,6 +30,7 @@ guest_ukl() {
 	kb=$("$UKL_ROOT/scripts/build-kernel.sh" --quiet)
 	key=$( (cat "$src" "$UKL_ROOT"/toolchain/* "$UKL_ROOT"/bin/ukl-gcc \
 		"$UKL_ROOT"/scripts/link-image.sh "$UKL_ROOT"/scripts/check-image.sh \
+		"$UKL_ROOT"/scripts/runtime.sh \
 		"$UKL_ROOT"/runtime/app/*.c "$UKL_ROOT"/runtime/init/*.[ch] "$UKL_ROOT"/runtime/etc/*
 		echo "$kb $*"
 		# a specialized image also depends on what specializes it

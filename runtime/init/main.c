@@ -12,6 +12,9 @@
  *
  * The status goes to the host twice: as a line on the console for people,
  * and as a bare number on the second serial port, which the runner reads.
+ *
+ * It is built against musl (scripts/runtime.sh), so it must stay plain
+ * POSIX and Linux calls: no glibc extensions.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -80,3 +80,40 @@ test_image_has_no_2_mib_padding() {
 	expect_status 3
 	expect_line out "argv[1]=packed"
 }
+
+# initramfs_of IMAGE OUT : copy the image's built-in initramfs (from
+# __irf_start to __irf_end, in the .init.data section) to OUT.
+initramfs_of() {
+	local image=$1 out=$2 start end sect_addr sect_off
+	start=$(nm "$image" | awk '$3 == "__irf_start" { print $1 }')
+	end=$(nm "$image" | awk '$3 == "__irf_end" { print $1 }')
+	read -r sect_addr sect_off < <(readelf -SW "$image" |
+		sed -n 's/.*\] \.init\.data *[A-Z]* *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
+	[ -n "$start" ] && [ -n "$end" ] && [ -n "$sect_addr" ] ||
+		fail "no initramfs symbols or .init.data section in $image"
+	python3 - "$image" "$out" $((0x$sect_off + 0x$start - 0x$sect_addr)) $((0x$end - 0x$start)) <<'PY'
+import sys
+src, dst, off, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+with open(src, "rb") as f:
+    f.seek(off)
+    data = f.read(size)
+open(dst, "wb").write(data)
+PY
+}
+
+# The image's initramfs is unpacked at every boot and its memory then
+# freed and poisoned (a byte at a time under TCG), and a bzImage carries
+# it: ukl-init, built against musl, keeps it small (with glibc, /init
+# alone was 780 KB).
+test_image_initramfs_is_small() {
+	local image size
+	image=$(guest_ukl hello)
+	initramfs_of "$image" initramfs.cpio
+	cpio -it -v <initramfs.cpio >listing 2>/dev/null || fail "the image's initramfs is not a cpio archive"
+	cat listing
+	grep -q ' init$' listing || fail "no /init in the image's initramfs"
+	size=$(awk '$NF == "init" { print $5 }' listing)
+	echo "/init: $size bytes; initramfs: $(stat -c %s initramfs.cpio) bytes"
+	[ "$size" -lt 131072 ] || fail "/init is $size bytes (want under 128 KiB)"
+	[ "$(stat -c %s initramfs.cpio)" -lt 262144 ] || fail "the initramfs is over 256 KiB"
+}
