@@ -1,13 +1,17 @@
 # Choosing QEMU's accelerator. KVM is used only after a probe boot under KVM
 # has worked on this machine: /dev/kvm can exist and still fail to run a
 # Linux guest (nested virtualisation). The answer is cached per host kernel
-# and QEMU version. Sourced; needs lib.sh and runtime.sh.
+# and QEMU binary. Sourced; needs lib.sh and runtime.sh.
 
 ukl_kvm_works() {
-	local key answer kdir tmpd status
+	local key osrelease=unknown answer kdir tmpd status
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-	key=$( (uname -r; qemu-system-x86_64 --version | head -n 1) | sha256sum | cut -c1-16)
-	answer=$UKL_CACHE/kvm-probe-$key
+	# The key: the host kernel's release and the QEMU binary's size, inode
+	# and change time, which an upgrade or reinstall changes. (Asking
+	# "qemu-system-x86_64 --version" took 30 to 50 ms of every run.)
+	read -r osrelease </proc/sys/kernel/osrelease || true
+	key=$osrelease-$(stat -L -c '%s-%i-%Z' "$(command -v qemu-system-x86_64)")
+	answer=$UKL_CACHE/kvm-probe-${key//[^A-Za-z0-9._-]/_}
 	if [ -f "$answer" ]; then
 		[ "$(cat "$answer")" = yes ]
 		return

@@ -67,21 +67,44 @@ ukl_stop() {
 	wait "$1" 2>/dev/null || true
 }
 
+# ukl_bytes_hex FILE OFFSET COUNT : COUNT bytes of FILE from OFFSET, as
+# lower-case hex without spaces (nothing past the end of the file).
+ukl_bytes_hex() {
+	local hex
+	hex=$(od -An -v -tx1 -j "$2" -N "$3" "$1" 2>/dev/null) || return 0
+	hex=${hex//[[:space:]]/}
+	printf '%s\n' "$hex"
+}
+
 # ukl_is_bzimage FILE : FILE is a bzImage (Linux's boot protocol header,
 # "HdrS" at offset 0x202).
 ukl_is_bzimage() {
-	[ "$(dd if="$1" bs=1 skip=514 count=4 2>/dev/null | tr -d '\0')" = HdrS ]
+	[ "$(ukl_bytes_hex "$1" 514 4)" = 48647253 ]
 }
 
 # ukl_elf_kind FILE : "kernel" for an ELF with its segments in the top
 # 2 GiB (a UKL image or a vmlinux), "static" or "dynamic" for a program,
 # "none" for anything that is not an ELF.
 ukl_elf_kind() {
-	LC_ALL=C readelf -lW "$1" 2>/dev/null | awk '
-		/^ *LOAD/ { load = 1; if ($3 ~ /^0xffffffff8/) kernel = 1 }
-		/^ *INTERP/ { interp = 1 }
-		END { if (!load) print "none"; else if (kernel) print "kernel";
-		      else if (interp) print "dynamic"; else print "static" }'
+	local type _off vaddr load=0 kernel=0 interp=0
+	while read -r type _off vaddr _; do
+		case "$type" in
+		LOAD)
+			load=1
+			case "$vaddr" in 0xffffffff8*) kernel=1 ;; esac
+			;;
+		INTERP) interp=1 ;;
+		esac
+	done < <(LC_ALL=C readelf -lW "$1" 2>/dev/null)
+	if [ $load -eq 0 ]; then
+		echo none
+	elif [ $kernel -eq 1 ]; then
+		echo kernel
+	elif [ $interp -eq 1 ]; then
+		echo dynamic
+	else
+		echo static
+	fi
 }
 
 # ukl_scratch NAME : set $work to a new scratch directory and, on exit,

@@ -21,15 +21,16 @@ ukl_default_machine() {
 # ukl_tsc_khz : the host's TSC rate in kHz, which a TCG guest's TSC runs
 # at (measured once per host boot: runtime/tsc-khz.c).
 ukl_tsc_khz() {
-	local boot_id cached
-	boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+	local boot_id=unknown cached khz
+	read -r boot_id </proc/sys/kernel/random/boot_id 2>/dev/null || true
 	cached=$UKL_CACHE/host-tsc-khz-$boot_id
 	if [ ! -s "$cached" ]; then
 		mkdir -p "$UKL_CACHE"
 		"$(ukl_runtime_tool tsc-khz tsc-khz.c)" >"$cached.tmp" || return 1
 		mv "$cached.tmp" "$cached"
 	fi
-	cat "$cached"
+	read -r khz <"$cached"
+	echo "$khz"
 }
 
 # ukl_machine_kernel_args MACHINE ACCEL ICOUNT : kernel command-line

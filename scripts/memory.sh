@@ -16,9 +16,9 @@ UKL_MEM_MIN_MIB=128
 ukl_load_end() {
 	local f=$1 pref init
 	if ukl_is_bzimage "$f"; then
-		pref=$(od -An -j $((0x258)) -N 8 -t u8 "$f" | tr -d ' ')
-		init=$(od -An -j $((0x260)) -N 4 -t u4 "$f" | tr -d ' ')
-		echo $((pref + init))
+		pref=$(od -An -j $((0x258)) -N 8 -t u8 "$f")
+		init=$(od -An -j $((0x260)) -N 4 -t u4 "$f")
+		echo $((${pref// /} + ${init// /}))
 		return
 	fi
 	local type phys memsz end max=0

@@ -8,9 +8,9 @@ UKL_OVMF=${UKL_OVMF:-/usr/share/ovmf/OVMF.fd}
 # ukl_disk_format FILE : print raw for a GPT disk, qcow2 for a qcow2 file,
 # nothing for anything else.
 ukl_disk_format() {
-	if [ "$(dd if="$1" bs=1 skip=512 count=8 2>/dev/null | tr -d '\0')" = "EFI PART" ]; then
+	if [ "$(ukl_bytes_hex "$1" 512 8)" = 4546492050415254 ]; then	# "EFI PART"
 		echo raw
-	elif [ "$(dd if="$1" bs=1 count=4 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 514649fb ]; then
+	elif [ "$(ukl_bytes_hex "$1" 0 4)" = 514649fb ]; then	# "QFI\xfb"
 		echo qcow2
 	fi
 }
