@@ -558,7 +558,13 @@ if [ -f "$tmp/timed-out" ]; then
 fi
 # ukl-init's line: the last one that is a number (firmware may have
 # written to the port before it; the tty ends lines with CR LF).
-status=$(tr -d '\r' <"$tmp/status" | grep -aE '^[0-9]{1,3}$' | tail -n 1 || true)
+status=""
+while IFS= read -r line || [ -n "$line" ]; do
+	line=${line%$'\r'}
+	if [[ $line =~ ^[0-9]{1,3}$ ]]; then
+		status=$line
+	fi
+done <"$tmp/status"
 if [ -n "$status" ]; then
 	exit "$status"
 fi
