@@ -17,14 +17,14 @@ ukl_runtime_tool() {
 # or musl-gcc for musl's C library). The key covers the sources, the
 # compiler's name and the version of its C library's package.
 ukl_runtime_tool_with() {
-	local cc=$1 name=$2 key out srcs="" s libc_pkg
+	local cc=$1 name=$2 key out srcs="" s libc_pkg cc_pkg
 	shift 2
 	case "$cc" in
-	musl-gcc) libc_pkg=musl-dev ;;
-	*) libc_pkg=libc6-dev ;;
+	musl-gcc) libc_pkg=musl-dev cc_pkg=musl-tools ;;
+	*) libc_pkg=libc6-dev cc_pkg=gcc ;;
 	esac
 	command -v "$cc" >/dev/null ||
-		ukl_die "$cc is not installed (package ${libc_pkg%-dev}-tools); run: bin/ukl setup"
+		ukl_die "$cc is not installed (package $cc_pkg); run: bin/ukl setup"
 	for s in "$@"; do
 		srcs="$srcs $UKL_ROOT/runtime/$s"
 	done
