@@ -2,8 +2,9 @@
  * For tests/cases/count.sh: work of a known size between guest markers
  * of the counting plugin (xchg %bx,%bx, docs/measuring.md). A busy loop
  * of K iterations of two instructions, one of 3K, then a console line of
- * 64 characters, each followed by a marker. With a second argument "wait"
- * it then waits forever, for the test of host snapshots.
+ * 64 characters, each followed by a marker, then 20 ms of sleep. With a
+ * second argument "wait" it then waits forever, for the test of host
+ * snapshots.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,12 @@ int main(int argc, char **argv)
 	marker();
 	printf("count_loop: done\n");
 	fflush(stdout);
+	/*
+	 * Idle for a moment, so that the run has HLTs to count: the boot
+	 * itself no longer goes idle (kernel patch 25 took out its only
+	 * sleep).
+	 */
+	usleep(20000);
 	if (argc > 2 && !strcmp(argv[2], "wait"))
 		for (;;)
 			pause();
