@@ -13,7 +13,8 @@ ukl_kvm_works() {
 	key=$osrelease-$(stat -L -c '%s-%i-%Z' "$(command -v qemu-system-x86_64)")
 	answer=$UKL_CACHE/kvm-probe-${key//[^A-Za-z0-9._-]/_}
 	if [ -f "$answer" ]; then
-		[ "$(cat "$answer")" = yes ]
+		read -r status <"$answer" || true
+		[ "$status" = yes ]
 		return
 	fi
 	kdir=$(ls -d "$UKL_CACHE"/linux-ukl-*/build 2>/dev/null | head -n 1)

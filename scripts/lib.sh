@@ -11,11 +11,17 @@ ukl_die() { printf 'ukl: error: %s\n' "$*" >&2; exit "${UKL_DIE_STATUS:-1}"; }
 # ukl_hash FILE... : one short hex digest over the names and contents of the
 # inputs, so that a changed patch or config gives a new cache key.
 ukl_hash() {
+	ukl_hash_input "$@" | sha256sum | cut -c1-16
+}
+
+# ukl_hash_input FILE... : what ukl_hash digests, for a key that also
+# covers something other than files (pipe it with that into sha256sum).
+ukl_hash_input() {
 	local f
 	for f in "$@"; do
 		printf '%s\n' "${f#"$UKL_ROOT"/}"
 		cat "$f"
-	done | sha256sum | cut -c1-16
+	done
 }
 
 # ukl_pkg_version PKG : the installed Debian version, part of every key so

