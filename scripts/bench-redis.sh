@@ -7,7 +7,9 @@
 #                   [--net tap|user] [--client-timeout SECONDS]
 #                   [--port PORT] [--out DIR]
 #
-#   --rounds N          boots per mode, alternating ukl, process (default 3)
+#   --rounds N          boots per mode, alternating ukl, process and
+#                       process-tuned (the process with UKL's settings,
+#                       ukl run --tuning ukl) (default 3)
 #   --requests N        requests per test and boot (default 20000)
 #   --connections C     redis-benchmark's parallel connections (default 50)
 #   --net tap|user      tap (default): clients in the runner's network
@@ -17,7 +19,8 @@
 #   --out DIR           consoles, CSVs, summary (default ./ukl-bench-redis)
 #
 # Both servers are scripts/build-redis.sh's: the same source and flags,
-# with CC=ukl-gcc and with CC="gcc -static". Last line:
+# with CC=ukl-gcc and with CC="gcc -static". Before the last line, the
+# ratios process-tuned/process and ukl/process-tuned; last line:
 #   redis ukl/process: get=R set=R
 # throughput ratios, UKL over process, each the median over the rounds.
 # A client run that fails or hits its time limit is reported and counted
@@ -28,7 +31,7 @@ set -eu
 . "$(dirname "$0")/bench-net.sh"
 
 usage() {
-	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 125
 }
 
@@ -90,11 +93,12 @@ redis_up() {
 # ends the benchmark.
 one_run() {
 	local mode=$1 r=$2 boot i t0 t1 rc
-	if [ "$mode" = ukl ]; then
-		boot=("$ukl_dir/redis-server")
-	else
-		boot=(--userspace "$process_dir/redis-server")
-	fi
+	case "$mode" in
+	ukl) boot=("$ukl_dir/redis-server") ;;
+	process) boot=(--userspace "$process_dir/redis-server") ;;
+	# the normal process with the settings UKL images boot with
+	process-tuned) boot=(--tuning ukl --userspace "$process_dir/redis-server") ;;
+	esac
 	bench_net_run_args "$net" "$port" 6379 "$work/net-$mode-$r"
 	"$UKL_ROOT/bin/ukl" run -m 512M --timeout $((client_timeout + 600)) "${net_run[@]}" \
 		"${boot[@]}" -- "${server_args[@]}" >"$work/$mode-$r.console" 2>&1 &
@@ -133,7 +137,7 @@ one_run() {
 }
 
 for r in $(seq 1 "$rounds"); do
-	for mode in ukl process; do
+	for mode in ukl process process-tuned; do
 		ukl_say "bench redis: round $r/$rounds, $mode, $requests requests x GET, SET, $connections connections, --net $net"
 		one_run "$mode" "$r"
 	done
@@ -149,7 +153,7 @@ done
 	python3 - "$work" "$rounds" <<'PY'
 import csv, statistics, sys
 work, rounds = sys.argv[1], int(sys.argv[2])
-modes = ("ukl", "process")
+modes = ("ukl", "process", "process-tuned")
 res = {m: [] for m in modes}
 failed = {m: 0 for m in modes}
 for r in range(1, rounds + 1):
@@ -181,13 +185,15 @@ for m in modes:
 # retry is after 1 s); a failed run counts as one too.
 stalls = {m: failed[m] + sum(max(g["GET"][1], g["SET"][1]) >= 1000 for g in res[m]) for m in modes}
 print(f"redis stalls (client runs failed or with a request of 1 s or more): "
-      f"ukl {stalls['ukl']}/{rounds} (failed {failed['ukl']}), "
-      f"process {stalls['process']}/{rounds} (failed {failed['process']})")
-if len(med) == 2:
-    print(f"redis ukl/process: get={med['ukl']['GET'] / med['process']['GET']:.2f} "
-          f"set={med['ukl']['SET'] / med['process']['SET']:.2f}")
-else:
-    print("redis ukl/process: no ratio, a mode has no successful client run")
+      + ", ".join(f"{m} {stalls[m]}/{rounds} (failed {failed[m]})" for m in modes))
+# What UKL's settings give the process, what UKL adds to them, and last
+# UKL against the process as a normal VM runs it.
+for a, b in (("process-tuned", "process"), ("ukl", "process-tuned"), ("ukl", "process")):
+    if a in med and b in med:
+        print(f"redis {a}/{b}: get={med[a]['GET'] / med[b]['GET']:.2f} "
+              f"set={med[a]['SET'] / med[b]['SET']:.2f}")
+    else:
+        print(f"redis {a}/{b}: no ratio, a mode has no successful client run")
 PY
 } >"$work/summary"
 # Complete results only: written in $work, copied at the end.

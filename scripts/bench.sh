@@ -71,13 +71,15 @@ build_both() {
 }
 
 # boot_args MODE NAME : set $boot to the "ukl run" arguments that boot
-# $work/NAME as MODE: the UKL image, or the normal program (process).
+# $work/NAME as MODE: the UKL image, the normal program (process, with
+# Linux's default settings), or the normal program with the settings UKL
+# images boot with (process-tuned: ukl run --tuning, docs/runner.md).
 boot_args() {
-	if [ "$1" = ukl ]; then
-		boot=("$work/$2.ukl")
-	else
-		boot=(--userspace "$work/$2")
-	fi
+	case "$1" in
+	ukl) boot=("$work/$2.ukl") ;;
+	process) boot=(--userspace "$work/$2") ;;
+	process-tuned) boot=(--tuning ukl --userspace "$work/$2") ;;
+	esac
 }
 
 machine_line() {
@@ -167,7 +169,7 @@ bench_echo() {
 			ukl_stop "$runner_pid"
 			runner_pid=""
 		done
-		for mode in ukl process; do
+		for mode in ukl process process-tuned; do
 			ukl_say "bench echo: round $r/$rounds, $mode, counted (plugin)"
 			boot_args $mode echo
 			rm -f "$work/count.sock"
@@ -184,11 +186,17 @@ bench_echo() {
 	done
 	machine_line | tee "$out/summary.txt"
 	python3 "$UKL_ROOT/bench/summarize.py" echo --ukl "$out"/ukl-*.csv \
-		--process "$out"/process-*.csv --plots "$out" >"$work/summary"
+		--process "$out"/process-[0-9]*.csv --plots "$out" >"$work/summary"
+	# UKL's settings given to the process, then UKL against that process:
+	# what the settings give any program, and what the unikernel adds.
+	python3 "$UKL_ROOT/bench/counts.py" echo --messages "$count" --names process-tuned,process \
+		--ukl "$out"/process-tuned-*.counts --process "$out"/process-[0-9]*.counts >"$work/counts"
+	python3 "$UKL_ROOT/bench/counts.py" echo --messages "$count" --names ukl,process-tuned \
+		--ukl "$out"/ukl-*.counts --process "$out"/process-tuned-*.counts | tail -n 1 >>"$work/counts"
 	python3 "$UKL_ROOT/bench/counts.py" echo --messages "$count" \
-		--ukl "$out"/ukl-*.counts --process "$out"/process-*.counts \
-		--latency-ukl "$work"/count-ukl-*.csv --latency-process "$work"/count-process-*.csv \
-		--wall-ukl "$out"/ukl-*.csv --wall-process "$out"/process-*.csv >"$work/counts"
+		--ukl "$out"/ukl-*.counts --process "$out"/process-[0-9]*.counts \
+		--latency-ukl "$work"/count-ukl-*.csv --latency-process "$work"/count-process-[0-9]*.csv \
+		--wall-ukl "$out"/ukl-*.csv --wall-process "$out"/process-[0-9]*.csv >>"$work/counts"
 	# the latency ratios stay the last line
 	{ sed '$d' "$work/summary"; cat "$work/counts"; tail -n 1 "$work/summary"; } >"$work/all"
 	cat "$work/all" >>"$out/summary.txt"

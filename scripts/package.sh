@@ -36,6 +36,9 @@ usage: ukl package --disk FILE [--format raw|qcow2] [--size SIZE] [OPTIONS] IMAG
   --bzimage FILE the same as a compressed bzImage (also an EFI executable)
   -e KEY=VALUE   bake KEY=VALUE into the program's environment; repeatable
   --verbose      keep the kernel's boot messages on the console
+  --tuning T     ukl (default): bake in the kernel settings a unikernel
+                 takes as it owns the VM (docs/runner.md, "Tuning");
+                 linux: Linux's own defaults
   -- ARG...      bake these arguments into the program's command line
 
 At boot, ukl.arg=WORD words on the kernel command line replace the baked
@@ -60,6 +63,7 @@ bz_out=""
 format=raw
 size=0
 verbose=0
+tuning=ukl
 envs=()
 image=""
 args=()
@@ -91,6 +95,9 @@ while [ $# -gt 0 ]; do
 		ukl_check_env_word "$2"
 		envs+=("$2"); shift 2 ;;
 	--verbose) verbose=1; shift ;;
+	--tuning) [ $# -ge 2 ] || usage_error "--tuning needs ukl or linux"
+		case "$2" in ukl | linux) ;; *) usage_error "bad --tuning '$2' (ukl or linux)" ;; esac
+		tuning=$2; shift 2 ;;
 	--) usage_error "no IMAGE before --" ;;
 	-*) usage_error "unknown option '$1'" ;;
 	*) ukl_image_and_args "$@"
@@ -135,7 +142,7 @@ grep -q '^CONFIG_EFI_STUB=y' "$kb/.config" ||
 
 # What is baked in: the runner's console and power-off settings, network
 # configuration by DHCP (engines and clouds serve it; an engine that
-# passes ip= at boot overrides it), then the program's words.
+# passes ip= at boot overrides it), the tuning, then the program's words.
 # The kernel's own built-in line starts it, not the image's: an image that
 # was packaged before gets its words replaced, not doubled.
 base=$(sed -n 's/^CONFIG_CMDLINE="\(.*\)"$/\1/p' "$kb/.config")
@@ -147,6 +154,7 @@ if [ -n "$base" ]; then
 fi
 line="$base${base:+ }console=ttyS0 panic=-1 reboot=t ip=dhcp"
 [ $verbose -eq 1 ] || line+=" quiet"
+[ "$tuning" = linux ] || line+=" $UKL_TUNING_ARGS"
 for a in ${args[@]+"${args[@]}"}; do
 	line+=" ukl.default_arg=$(encode_word "$a")"
 done

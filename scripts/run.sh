@@ -27,7 +27,7 @@ usage() {
 	cat <<'USAGE'
 usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
                [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--userspace]
-               [--accel auto|tcg|kvm] [--machine microvm|pc]
+               [--accel auto|tcg|kvm] [--machine microvm|pc] [--tuning ukl|linux]
                [--mem-report SECONDS] [--verbose]
                [--icount] [--count FILE [--count-socket PATH] [--count-at SYMBOL]...]
                [--net user|tap [--net-info FILE]] [--gdb PORT] IMAGE [-- ARG...]
@@ -51,6 +51,10 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --machine M    microvm (default): no PCI, virtio on MMIO, 0.4 s sooner
                  to main under TCG; pc: the PC with PCI, the default for a
                  disk and for another kernel (UKL_KERNEL)
+  --tuning T     ukl (default for a UKL image): kernel settings a unikernel
+                 can take as it owns the VM (docs/runner.md, "Tuning");
+                 linux (default with --userspace): Linux's own defaults,
+                 as in a normal VM
   --mem-report S print "ukl: mem used_kib=N total_kib=N uptime_s=N" on
                  the console every S seconds (MemTotal - MemAvailable)
   --net user     QEMU user networking, host forwards with -p (default)
@@ -127,6 +131,7 @@ accel=${UKL_ACCEL:-auto}
 machine=${UKL_MACHINE:-}
 userspace=0
 verbose=0
+tuning=""
 icount=0
 mem_report=0
 net=user
@@ -177,6 +182,9 @@ while [ $# -gt 0 ]; do
 		accel=$2; shift 2 ;;
 	--machine) [ $# -ge 2 ] || usage_error "--machine needs microvm or pc"
 		machine=$2; shift 2 ;;
+	--tuning) [ $# -ge 2 ] || usage_error "--tuning needs ukl or linux"
+		case "$2" in ukl | linux) ;; *) usage_error "bad --tuning '$2' (ukl or linux)" ;; esac
+		tuning=$2; shift 2 ;;
 	--mem-report) [ $# -ge 2 ] || usage_error "--mem-report needs seconds"
 		[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] && [ "$2" -le 86400 ] ||
 			usage_error "bad --mem-report '$2' (whole seconds, 1 to 86400)"
@@ -275,6 +283,7 @@ if [ "$kind" = disk ]; then
 	[ ${#envs[@]} -eq 0 ] || disk_refuses "-e"
 	[ ${#vol_guests[@]} -eq 0 ] || disk_refuses "-v"
 	[ "$mem_report" -eq 0 ] || disk_refuses "--mem-report"
+	[ -z "$tuning" ] || disk_refuses "--tuning"
 	[ $verbose -eq 0 ] || disk_refuses "--verbose (ukl package --verbose keeps the boot messages)"
 	[ "$machine" != microvm ] || disk_refuses "--machine microvm (UEFI firmware boots it on pc)"
 	[ -z "$count_file" ] || disk_refuses "--count"
@@ -335,6 +344,11 @@ machine_kargs=$(ukl_machine_kernel_args "$machine" "$accel" "$icount") ||
 	{ printf 'ukl run: cannot measure the host TSC rate for microvm; use --machine pc\n' >&2; exit $ST_QEMU; }
 [ -z "$machine_kargs" ] || cmdline+=" $machine_kargs"
 [ $verbose -eq 1 ] || cmdline+=" quiet"
+if [ -z "$tuning" ]; then
+	tuning=ukl
+	[ $userspace -eq 0 ] || tuning=linux
+fi
+[ "$tuning" = linux ] || cmdline+=" $UKL_TUNING_ARGS"
 for a in ${args[@]+"${args[@]}"}; do
 	cmdline+=" ukl.arg=$(encode_word "$a")"
 done

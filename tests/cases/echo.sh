@@ -83,7 +83,13 @@ test_bench_commands_run_end_to_end() {
 	tail -n 2 echo.out | head -n 1 | grep -qE '^echo cost ukl/process: instructions=[0-9.]+ exits=[0-9.]+$' ||
 		fail "bench echo: no 'echo cost' line before the last"
 	grep -qE '^instructions +[0-9]+ +[0-9]+ ' echo.out || fail "bench echo: no instructions per round trip"
-	[ -s results/ukl-1.counts ] && [ -s results/process-1.counts ] || fail "bench echo: no count files"
+	[ -s results/ukl-1.counts ] && [ -s results/process-1.counts ] &&
+		[ -s results/process-tuned-1.counts ] || fail "bench echo: no count files"
+	# the process with UKL's settings (ukl run --tuning ukl), against both
+	grep -qE '^echo cost process-tuned/process: instructions=[0-9.]+ exits=[0-9.]+$' echo.out ||
+		fail "bench echo: no cost of the process with UKL's settings"
+	grep -qE '^echo cost ukl/process-tuned: instructions=[0-9.]+ exits=[0-9.]+$' echo.out ||
+		fail "bench echo: no cost of UKL against the tuned process"
 	[ -s results/echo-cdf.png ] && [ -s results/echo-pdf.png ] || fail "no plots"
 	[ "$(wc -l <results/ukl-1.csv)" -eq 301 ] || fail "not 300 samples in the CSV"
 	# Also boots the normal program on Debian's cloud kernel.

@@ -230,7 +230,9 @@ test_tap_bench_redis_50_connections_both_modes() {
 	cat redis.out
 	tail -n 1 redis.out | grep -qE '^redis ukl/process: get=[0-9.]+ set=[0-9.]+$' ||
 		fail "bench redis: wrong last line"
-	for mode in ukl process; do
+	grep -qE '^redis process-tuned/process: get=[0-9.]+ set=[0-9.]+$' redis.out ||
+		fail "bench redis: no ratio for the process with UKL's settings"
+	for mode in ukl process process-tuned; do
 		grep -qE "^redis round 1 $mode: get=[0-9]+ set=[0-9]+ requests/s" redis.out ||
 			fail "no round line for $mode"
 		grep -q '^"GET"' "results/$mode-1.csv" || fail "no GET in the $mode CSV"
