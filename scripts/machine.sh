@@ -33,32 +33,45 @@ ukl_tsc_khz() {
 	echo "$khz"
 }
 
-# ukl_machine_kernel_args MACHINE ACCEL ICOUNT : kernel command-line
-# words for what microvm lacks.
-# - pci=off: it has no PCI, so the kernel need not probe the ports of
-#   one (kernel patch 24 keeps it from calling the absence fatal).
-# - Under TCG, tsc_early_khz: with no HPET or PM timer to calibrate the
-#   TSC against, the kernel marks it unstable and hangs on a loaded host,
-#   so it is told the rate: the host's, or 1 GHz with -icount shift=0 (one
-#   nanosecond per instruction). Under KVM, kvmclock tells it.
-# - Under TCG, tsc=reliable: TCG's TSC is the host's (or the instruction
-#   count), as steady as the host clock, but the only watchdog microvm
-#   leaves the kernel is jiffies, which lag on a loaded host; the watchdog
-#   then marks the TSC unstable and the kernel falls back to jiffies, a
-#   clock of 4 ms steps.
+# ukl_machine_kernel_args MACHINE ACCEL ICOUNT OWN : kernel command-line
+# words for what the machine lacks or what QEMU knows; OWN is 1 for UKL's
+# own kernel (kernel/patches), 0 for another (UKL_KERNEL).
+# - microvm, pci=off: it has no PCI, so the kernel need not probe the
+#   ports of one (kernel patch 24 keeps it from calling the absence fatal).
+# - microvm under TCG, tsc_early_khz: with no HPET or PM timer to
+#   calibrate the TSC against, the kernel marks it unstable and hangs on a
+#   loaded host, so it is told the rate: the host's, or 1 GHz with
+#   -icount shift=0 (one nanosecond per instruction). Under KVM, kvmclock
+#   tells it. On pc, for UKL's own kernel only, which with kernel patch 26
+#   then takes the CPU's rate from it too instead of polling the PIT for
+#   up to 50 ms (20,000 to 190,000 port reads, each an exit); another
+#   kernel keeps its own calibration, as a normal VM boots it.
+# - microvm under TCG, tsc=reliable: TCG's TSC is the host's (or the
+#   instruction count), as steady as the host clock, but the only watchdog
+#   microvm leaves the kernel is jiffies, which lag on a loaded host; the
+#   watchdog then marks the TSC unstable and the kernel falls back to
+#   jiffies, a clock of 4 ms steps.
+# - Under TCG, for UKL's own kernel, lapic_timer_khz=1000000 (kernel patch
+#   27): TCG has no TSC deadline timer, so the kernel would spend 100 ms
+#   of each boot measuring the rate of its local APIC timer, which in QEMU
+#   always counts 1 GHz of the virtual clock (as KVM's does). Under KVM
+#   the TSC deadline timer makes the measurement unneeded.
 ukl_machine_kernel_args() {
-	local machine=$1 accel=$2 icount=$3 khz
-	[ "$machine" = microvm ] || return 0
-	if [ "$accel" != tcg ]; then
-		echo "pci=off"
-		return 0
+	local machine=$1 accel=$2 icount=$3 own=$4 khz words=()
+	[ "$machine" != microvm ] || words+=(pci=off)
+	if [ "$accel" = tcg ] && { [ "$machine" = microvm ] || [ "$own" -eq 1 ]; }; then
+		if [ "$icount" -eq 1 ]; then
+			khz=1000000
+		elif ! khz=$(ukl_tsc_khz); then
+			# pc calibrates its TSC against its HPET; microvm cannot
+			[ "$machine" = pc ] || return 1
+			khz=""
+		fi
+		[ -z "$khz" ] || words+=("tsc_early_khz=$khz")
+		[ "$machine" != microvm ] || words+=(tsc=reliable)
 	fi
-	if [ "$icount" -eq 1 ]; then
-		khz=1000000
-	else
-		khz=$(ukl_tsc_khz) || return 1
-	fi
-	echo "pci=off tsc_early_khz=$khz tsc=reliable"
+	[ "$accel" != tcg ] || [ "$own" -eq 0 ] || words+=(lapic_timer_khz=1000000)
+	echo "${words[*]}"
 }
 
 # ukl_machine_base_args MACHINE CONSOLE STATUSFILE : set machine_args to

@@ -337,10 +337,12 @@ fi
 # Debian's cloud kernel) may route its timer through ACPI, and then never
 # ticks. microvm has no PCI to route.
 cmdline="console=ttyS0 panic=-1 reboot=t"
-if [ "$machine" = pc ] && { [ $userspace -eq 0 ] || [ -z "${UKL_KERNEL:-}" ]; }; then
+own_kernel=1
+[ $userspace -eq 0 ] || [ -z "${UKL_KERNEL:-}" ] || own_kernel=0
+if [ "$machine" = pc ] && [ $own_kernel -eq 1 ]; then
 	cmdline="acpi=noirq $cmdline"
 fi
-machine_kargs=$(ukl_machine_kernel_args "$machine" "$accel" "$icount") ||
+machine_kargs=$(ukl_machine_kernel_args "$machine" "$accel" "$icount" "$own_kernel") ||
 	{ printf 'ukl run: cannot measure the host TSC rate for microvm; use --machine pc\n' >&2; exit $ST_QEMU; }
 [ -z "$machine_kargs" ] || cmdline+=" $machine_kargs"
 [ $verbose -eq 1 ] || cmdline+=" quiet"

@@ -52,6 +52,29 @@ test_microvm_shares_a_directory_and_runs_two_vcpus() {
 	expect_status 0
 }
 
+# Under TCG, which has neither kvmclock nor the TSC deadline timer, the
+# runner tells UKL's kernel the TSC's rate (tsc_early_khz, which kernel
+# patch 26 takes for the CPU's rate too) and the local APIC timer's
+# (lapic_timer_khz, patch 27): the boot then neither polls the PIT for
+# the CPU's frequency (native_calibrate_cpu_early, up to 50 ms) nor counts
+# the APIC timer against the TSC for 100 ms (lapic_cal_handler, called on
+# each tick of that loop). A snapshot at either would mean it ran.
+test_tcg_boot_skips_the_timer_calibrations() {
+	local image m
+	image=$(guest_ukl hello)
+	for m in microvm pc; do
+		run_guest $m.out --timeout 120 --accel tcg --machine $m --count $m.counts \
+			--count-at native_calibrate_cpu_early --count-at lapic_cal_handler "$image"
+		expect_status 3
+		cat $m.counts
+		grep -q '^ukl-count .* at=exit ' $m.counts || fail "$m: no counts"
+		! grep -q ' at=native_calibrate_cpu_early ' $m.counts ||
+			fail "$m: the kernel measured the CPU's frequency against the PIT"
+		! grep -q ' at=lapic_cal_handler ' $m.counts ||
+			fail "$m: the kernel calibrated its local APIC timer"
+	done
+}
+
 test_bad_machine_and_microvm_with_a_disk_are_usage_errors() {
 	run_guest out --machine q35 "$(guest_ukl hello)"
 	expect_status 125
