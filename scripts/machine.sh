@@ -56,6 +56,16 @@ ukl_tsc_khz() {
 #   of each boot measuring the rate of its local APIC timer, which in QEMU
 #   always counts 1 GHz of the virtual clock (as KVM's does). Under KVM
 #   the TSC deadline timer makes the measurement unneeded.
+# - Under TCG, for UKL's own kernel, initmem_poison=0 (kernel patch 28):
+#   filling the freed init text with int3 at the end of boot took TCG's
+#   slow path for self-modifying code on every byte, about 0.1 s. Under
+#   KVM the fill costs microseconds and is kept.
+# - Under TCG, for UKL's own kernel, noreplace-smp: with one vCPU the
+#   kernel rewrites the LOCK prefix of each of its 2,000 atomic
+#   instructions, each rewrite a text poke with two page-table switches
+#   (TCG flushes its TLB on each) and translated code to throw away. TCG
+#   with one vCPU runs a locked instruction as fast as an unlocked one;
+#   hardware does not, so under KVM the kernel still rewrites them.
 ukl_machine_kernel_args() {
 	local machine=$1 accel=$2 icount=$3 own=$4 khz words=()
 	[ "$machine" != microvm ] || words+=(pci=off)
@@ -70,7 +80,8 @@ ukl_machine_kernel_args() {
 		[ -z "$khz" ] || words+=("tsc_early_khz=$khz")
 		[ "$machine" != microvm ] || words+=(tsc=reliable)
 	fi
-	[ "$accel" != tcg ] || [ "$own" -eq 0 ] || words+=(lapic_timer_khz=1000000)
+	[ "$accel" != tcg ] || [ "$own" -eq 0 ] ||
+		words+=(lapic_timer_khz=1000000 initmem_poison=0 noreplace-smp)
 	echo "${words[*]}"
 }
 

@@ -75,6 +75,42 @@ test_tcg_boot_skips_the_timer_calibrations() {
 	done
 }
 
+# Under TCG the runner also gives UKL's kernel initmem_poison=0 (kernel
+# patch 28) and noreplace-smp. The kernel then frees its init memory
+# without filling it with int3, which took one counted store per byte,
+# each on TCG's slow path for self-modifying code where the init text had
+# been; and with one vCPU it leaves the LOCK prefixes of its atomic
+# instructions in place instead of rewriting each (2,000 text pokes, each
+# with two page-table switches), which under TCG gains nothing. Between
+# the last free_reserved_area before mark_rodata_ro and that call the fill
+# counted as many instructions as the init memory has bytes; without it,
+# a few per page.
+test_tcg_boot_leaves_init_memory_and_lock_prefixes_as_they_are() {
+	local image m begin end init_bytes freeing
+	image=$(guest_ukl hello)
+	begin=$(nm "$image" | awk '$3 == "__init_begin" { print $1 }')
+	end=$(nm "$image" | awk '$3 == "__init_end" { print $1 }')
+	[ -n "$begin" ] && [ -n "$end" ] || fail "no __init_begin or __init_end in the image"
+	init_bytes=$((0x$end - 0x$begin))
+	for m in microvm pc; do
+		run_guest $m.out --timeout 120 --accel tcg --machine $m --count $m.counts \
+			--count-at free_reserved_area --count-at mark_rodata_ro \
+			--count-at __text_poke "$image"
+		expect_status 3
+		grep -q '^ukl-count .* at=exit ' $m.counts || fail "$m: no counts"
+		freeing=$(awk '
+			function insns(i) { for (i = 1; i <= NF; i++) if ($i ~ /^insns=/) return substr($i, 7) }
+			/ at=free_reserved_area / { last = insns() }
+			/ at=mark_rodata_ro / { if (last != "") print insns() - last; exit }' $m.counts)
+		[ -n "$freeing" ] || fail "$m: no snapshots around the freeing of the init memory"
+		echo "$m: $freeing instructions to free $init_bytes bytes of init memory"
+		[ "$freeing" -lt $((init_bytes / 2)) ] ||
+			fail "$m: the kernel filled its freed init memory ($freeing instructions)"
+		! grep -q ' at=__text_poke ' $m.counts ||
+			fail "$m: the kernel rewrote its text for one CPU"
+	done
+}
+
 test_bad_machine_and_microvm_with_a_disk_are_usage_errors() {
 	run_guest out --machine q35 "$(guest_ukl hello)"
 	expect_status 125
