@@ -48,9 +48,9 @@ usage: ukl run [-m MEM] [--smp N] [--timeout SECONDS] [-p HOSTPORT:GUESTPORT]...
   --file H:G     with --userspace, also put host file H at guest path G
                  (a UKL image gets its files from ukl-gcc --add-file)
   --accel A      tcg, kvm, or auto: kvm only if a probe boot works (default)
-  --machine M    microvm (default): no PCI, virtio on MMIO, 0.4 s sooner
-                 to main under TCG; pc: the PC with PCI, the default for a
-                 disk and for another kernel (UKL_KERNEL)
+  --machine M    microvm (default): no PCI or ACPI, virtio on MMIO, 0.14 s
+                 sooner to main under TCG; pc: the PC with PCI, the default
+                 for a disk and for another kernel (UKL_KERNEL)
   --tuning T     ukl (default for a UKL image): kernel settings a unikernel
                  can take as it owns the VM (docs/runner.md, "Tuning");
                  linux (default with --userspace): Linux's own defaults,

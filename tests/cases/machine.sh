@@ -1,18 +1,25 @@
 # Issue 12: QEMU's microvm machine, without PCI, is ukl run's default; pc
 # stays available with --machine pc. The program runs with its arguments,
 # environment, status and shared directories alike on both, in both modes,
-# and on microvm the guest really has no PCI (its virtio devices sit on
-# MMIO). Bad uses are usage errors.
+# and on microvm the guest really has no PCI or ACPI (its virtio devices
+# sit on MMIO). Bad uses are usage errors.
 
 # expect_clean_microvm_boot FILE : FILE, a verbose boot log, is microvm's:
-# the NIC came up (IP-Config names it) with no PCI device found, and the
-# kernel neither called the missing PCI fatal (pci=off, kernel patch 24)
-# nor gave up on its TSC (tsc=reliable under TCG: a loaded host starves
-# the vCPU of the jiffies the watchdog would compare against).
+# the NIC came up (IP-Config names it) with no PCI device found and
+# without ACPI (microvm,acpi=off: QEMU names the virtio devices on the
+# command line), and the kernel neither called the missing PCI fatal
+# (pci=off, kernel patch 24) nor complained of the missing ACPI tables
+# (acpi=off) nor gave up on its TSC (tsc=reliable under TCG: a loaded
+# host starves the vCPU of the jiffies the watchdog would compare
+# against).
 expect_clean_microvm_boot() {
 	grep -q 'device=eth0' "$1" || fail "the guest's NIC did not come up"
 	! grep -q '^pci 0000:' "$1" || fail "the guest found PCI devices"
 	! grep -q 'PCI: Fatal' "$1" || fail "the kernel called the missing PCI fatal"
+	grep -q 'ACPI: Interpreter disabled' "$1" || fail "the guest ran with ACPI"
+	grep -q 'virtio-mmio: Registering device' "$1" ||
+		fail "the kernel found no virtio device on its command line"
+	! grep -q 'ACPI BIOS Error' "$1" || fail "the kernel complained of the missing ACPI tables"
 	! grep -q 'Marking TSC unstable' "$1" || fail "the kernel marked the TSC unstable"
 }
 
