@@ -97,7 +97,9 @@ test_tcg_boot_leaves_init_memory_and_lock_prefixes_as_they_are() {
 	image=$(guest_ukl hello)
 	begin=$(nm "$image" | awk '$3 == "__init_begin" { print $1 }')
 	end=$(nm "$image" | awk '$3 == "__init_end" { print $1 }')
-	[ -n "$begin" ] && [ -n "$end" ] || fail "no __init_begin or __init_end in the image"
+	if [ -z "$begin" ] || [ -z "$end" ]; then
+		fail "no __init_begin or __init_end in the image"
+	fi
 	init_bytes=$((0x$end - 0x$begin))
 	for m in microvm pc; do
 		run_guest $m.out --timeout 120 --accel tcg --machine $m --count $m.counts \
