@@ -62,8 +62,9 @@ ukl_tsc_khz() {
 #   the TSC deadline timer makes the measurement unneeded.
 # - Under TCG, for UKL's own kernel, initmem_poison=0 (kernel patch 28):
 #   filling the freed init text with int3 at the end of boot took TCG's
-#   slow path for self-modifying code on every byte, about 0.1 s. Under
-#   KVM the fill costs microseconds and is kept.
+#   slow path for self-modifying code on each store into a page of it
+#   until the fill had reached the page's last translated block, about
+#   0.1 s. Under KVM the fill costs microseconds and is kept.
 # - Under TCG, for UKL's own kernel, noreplace-smp: with one vCPU the
 #   kernel rewrites the LOCK prefix of each of its 2,000 atomic
 #   instructions, each rewrite a text poke with two page-table switches
