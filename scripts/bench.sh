@@ -253,6 +253,7 @@ bench_boot() {
 	local r mode boot cloud timer=$UKL_ROOT/bench/boot-timer.py marker="boot-probe: main reached"
 	build_both "$UKL_ROOT/bench/guest/boot-probe.c" boot-probe
 	"$UKL_ROOT/bin/ukl-gcc" --bzimage -O2 -o "$work/boot-probe.bz" "$UKL_ROOT/bench/guest/boot-probe.c"
+	"$UKL_ROOT/bin/ukl-gcc" --bzimage=lz4 -O2 -o "$work/boot-probe.lz4.bz" "$UKL_ROOT/bench/guest/boot-probe.c"
 	cloud=$(cloud_kernel)
 	for r in $(seq 1 "$rounds"); do
 		ukl_say "bench boot: round $r/$rounds"
@@ -261,9 +262,11 @@ bench_boot() {
 			"$timer" "$marker" "$UKL_ROOT/bin/ukl" run --timeout 300 "${boot[@]}" \
 				>>"$work/$mode.times"
 		done
-		# the same UKL image as a compressed bzImage
+		# the same UKL image as a compressed bzImage, xz and LZ4
 		"$timer" "$marker" "$UKL_ROOT/bin/ukl" run --timeout 300 "$work/boot-probe.bz" \
 			>>"$work/ukl-bz.times"
+		"$timer" "$marker" "$UKL_ROOT/bin/ukl" run --timeout 300 "$work/boot-probe.lz4.bz" \
+			>>"$work/ukl-bz-lz4.times"
 		# the same UKL image on QEMU's pc machine (the default is microvm)
 		"$timer" "$marker" "$UKL_ROOT/bin/ukl" run --machine pc --timeout 300 \
 			"$work/boot-probe.ukl" >>"$work/ukl-pc.times"
@@ -281,7 +284,8 @@ def times(name):
     rows = [dict(kv.split("=") for kv in line.split()) for line in open(f"{work}/{name}.times")]
     return (statistics.median(float(r["main_s"]) for r in rows),
             statistics.median(float(r["exit_s"]) for r in rows))
-rows = [("ukl", "UKL image"), ("ukl-bz", "UKL image as bzImage"),
+rows = [("ukl", "UKL image"), ("ukl-bz", "UKL image as bzImage (xz)"),
+        ("ukl-bz-lz4", "UKL image as bzImage (LZ4)"),
         ("ukl-pc", "UKL image, pc machine"),
         ("process", "process, UKL's kernel"), ("cloud", "process, Debian cloud kernel")]
 t = {k: times(k) for k, _ in rows}
@@ -292,7 +296,8 @@ mib = lambda p: os.path.getsize(p) / 2**20
 print(f"image: UKL ELF {mib(work + '/boot-probe.ukl'):.1f} MiB, stripped "
       f"{mib(work + '/boot-probe.stripped'):.1f} MiB, stripped+gzip "
       f"{mib(work + '/boot-probe.stripped.gz'):.1f} MiB; UKL bzImage "
-      f"{mib(work + '/boot-probe.bz'):.1f} MiB; cloud vmlinuz {mib(cloud):.1f} MiB + initramfs")
+      f"{mib(work + '/boot-probe.bz'):.2f} MiB (xz), {mib(work + '/boot-probe.lz4.bz'):.2f} MiB (LZ4); "
+      f"cloud vmlinuz {mib(cloud):.1f} MiB + initramfs")
 print(f"boot to main cloud/ukl-pc: {t['cloud'][0] / t['ukl-pc'][0]:.2f}x")
 print(f"boot to main cloud/ukl: {t['cloud'][0] / t['ukl'][0]:.2f}x")
 PY

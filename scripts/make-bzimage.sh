@@ -2,6 +2,11 @@
 # make-bzimage.sh KERNEL_BUILD VMLINUX OUT : write OUT, a compressed,
 # bootable bzImage of VMLINUX (a UKL image linked against KERNEL_BUILD).
 #
+# UKL_COMPRESS=xz|lz4 picks the compression; by default it is the
+# kernel's (CONFIG_KERNEL_XZ, kernel/ukl-vm.config): xz for the smallest
+# image, lz4 for the quickest decompression (docs/deploy.md, "Size or
+# speed").
+#
 # The kernel's own build makes a bzImage only of its own vmlinux. Its boot
 # code is reused here, and the pieces that depend on the image are made
 # again: the compressed payload (piggy.o, with the kernel's compressor),
@@ -31,7 +36,15 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/arch/x86"
 cp -a "$boot" "$work/arch/x86/boot"
 ln -s "$kb/arch/x86/include" "$work/arch/x86/include"
-ln -s "$kb/include" "$work/include"
+# include/ and include/generated/ as directories of links, so that the
+# decompressor can be built against another autoconf.h (below).
+mkdir -p "$work/include/generated"
+for f in "$kb"/include/*; do
+	[ "$f" = "$kb/include/generated" ] || ln -s "$f" "$work/include/"
+done
+for f in "$kb"/include/generated/*; do
+	ln -s "$f" "$work/include/generated/"
+done
 ln -s "$kb/scripts" "$work/scripts"
 # The EFI stub's library (drivers/firmware/efi/libstub), linked into the
 # decompressor when the kernel has CONFIG_EFI_STUB.
@@ -66,16 +79,34 @@ objcopy -R .comment -S vmlinux $c/vmlinux.bin
 # The image's segments are page-aligned in the file; the decompressor
 # wants each to claim the 2 MiB it relocates by (elf-load-align.py).
 "$UKL_ROOT/scripts/elf-load-align.py" $c/vmlinux.bin 0x200000
-# The payload, compressed as the kernel is configured (CONFIG_KERNEL_*,
-# the same commands as the kernel's build), then the uncompressed size.
-payload=$(ls $c/vmlinux.bin.* | head -n 1)
-[ -f "$payload" ] || ukl_die "the kernel build has no compressed payload in $c"
-case "$payload" in
-*.lz4) compress() { lz4 -l -9 - -; } ;;
-*.xz) compress() { XZ=xz SRCARCH=x86 sh "$src/scripts/xz_wrap.sh"; } ;;
-*.gz) compress() { gzip -n -f -9; } ;;
-*) ukl_die "$payload: unsupported compression (configure LZ4, XZ or GZIP)" ;;
+# The compression the kernel's build configured, from its payload's name.
+configured=$(ls $c/vmlinux.bin.* 2>/dev/null | head -n 1)
+[ -f "$configured" ] || ukl_die "the kernel build has no compressed payload in $c"
+configured=${configured##*.}
+case "${UKL_COMPRESS:-$configured}" in
+xz)
+	suffix=xz option=XZ
+	compress() { XZ=xz SRCARCH=x86 sh "$src/scripts/xz_wrap.sh"; }
+	;;
+lz4)
+	suffix=lz4 option=LZ4
+	compress() { lz4 -l -9 - -; }
+	;;
+*) ukl_die "UKL_COMPRESS=${UKL_COMPRESS:-}: unknown compression (use xz or lz4)" ;;
 esac
+# Another compression than the kernel's: the decompressor (misc.o) is
+# built again for it, against a copy of autoconf.h whose CONFIG_KERNEL_*
+# names it. xz and lz4 need the same boot heap, so nothing else changes.
+if [ "$suffix" != "$configured" ]; then
+	rm "$work/include/generated/autoconf.h"
+	sed "s/^#define CONFIG_KERNEL_[A-Z0-9]* 1\$/#define CONFIG_KERNEL_$option 1/" \
+		"$kb/include/generated/autoconf.h" >"$work/include/generated/autoconf.h"
+	grep -q "^#define CONFIG_KERNEL_$option 1\$" "$work/include/generated/autoconf.h" ||
+		ukl_die "cannot set CONFIG_KERNEL_$option for the decompressor"
+fi
+# The payload (the same commands as the kernel's build), then the
+# uncompressed size.
+payload=$c/vmlinux.bin.$suffix
 size=$(stat -c %s $c/vmlinux.bin)
 {
 	compress <$c/vmlinux.bin

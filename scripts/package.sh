@@ -34,6 +34,9 @@ usage: ukl package --disk FILE [--format raw|qcow2] [--size SIZE] [OPTIONS] IMAG
                  that boot a vmlinux (Firecracker, cloud-hypervisor, QEMU's
                  -kernel); replaces FILE if it exists
   --bzimage FILE the same as a compressed bzImage (also an EFI executable)
+  --compress C   the bzImage's compression, for --bzimage, --disk and
+                 --oci: xz (default, the smallest) or lz4 (decompresses
+                 about 0.1 s sooner, 45% larger); UKL_COMPRESS sets it too
   -e KEY=VALUE   bake KEY=VALUE into the program's environment; repeatable
   --verbose      keep the kernel's boot messages on the console
   --tuning T     ukl (default): bake in the kernel settings a unikernel
@@ -63,6 +66,7 @@ bz_out=""
 format=raw
 size=0
 verbose=0
+compress_given=0
 tuning=ukl
 envs=()
 image=""
@@ -94,6 +98,9 @@ while [ $# -gt 0 ]; do
 	-e) [ $# -ge 2 ] || usage_error "-e needs KEY=VALUE"
 		ukl_check_env_word "$2"
 		envs+=("$2"); shift 2 ;;
+	--compress) [ $# -ge 2 ] || usage_error "--compress needs xz or lz4"
+		case "$2" in xz | lz4) ;; *) usage_error "bad --compress '$2' (xz or lz4)" ;; esac
+		export UKL_COMPRESS=$2; compress_given=1; shift 2 ;;
 	--verbose) verbose=1; shift ;;
 	--tuning) [ $# -ge 2 ] || usage_error "--tuning needs ukl or linux"
 		case "$2" in ukl | linux) ;; *) usage_error "bad --tuning '$2' (ukl or linux)" ;; esac
@@ -115,6 +122,12 @@ if [ -z "$disk_out" ]; then
 		usage_error "--format and --size go with --disk (an OCI image always holds a qcow2 disk)"
 fi
 [ -n "$image" ] || usage_error "no IMAGE given"
+case "${UKL_COMPRESS:-xz}" in
+xz | lz4) ;;
+*) usage_error "bad UKL_COMPRESS '$UKL_COMPRESS' (xz or lz4)" ;;
+esac
+[ -z "$elf_out" ] || [ "$compress_given" -eq 0 ] ||
+	usage_error "--compress goes with --bzimage, --disk or --oci (an ELF is not compressed)"
 
 # The image: a UKL kernel image with the marks ukl-gcc leaves.
 [ -e "$image" ] || die "image $image not found"
