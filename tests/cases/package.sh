@@ -99,6 +99,11 @@ test_baked_arguments_yield_to_those_given_at_boot() {
 	expect_status 8
 	grep -q 'once' twice.out && fail "the first packaging's words survived the second"
 	expect_line twice.out "env B=twice"
+	# --bzimage with the other compression, from the same kernel build
+	"$UKL" package --bzimage lz4.bz --compress lz4 "$image" -- 5 || fail "ukl package --compress lz4 failed"
+	od -An -v -tx1 lz4.bz | tr -d ' \n' | grep -q 02214c18 || fail "no LZ4 stream in lz4.bz"
+	run_guest lz4.out --timeout 300 lz4.bz
+	expect_status 5
 }
 
 test_package_refuses_bad_input_in_one_line_and_leaves_nothing() {
@@ -125,6 +130,10 @@ test_package_refuses_bad_input_in_one_line_and_leaves_nothing() {
 	"$UKL" package --disk out/d.raw --format vhd "$image" >err 2>&1 && fail "took --format vhd"
 	one_line err
 	"$UKL" package "$image" >err 2>&1 && fail "packaged with no output named"
+	one_line err
+	"$UKL" package --bzimage out/z.bz --compress zstd "$image" >err 2>&1 && fail "took --compress zstd"
+	one_line err
+	"$UKL" package --elf out/e.elf --compress lz4 "$image" >err 2>&1 && fail "took --compress for an ELF"
 	one_line err
 	rm out/text
 	rmdir out/exists

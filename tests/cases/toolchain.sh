@@ -146,6 +146,33 @@ test_bzimage_flag_builds_a_compressed_bootable_image() {
 	expect_line out "bz hello"
 }
 
+# has_bytes FILE HEX : FILE contains the bytes HEX (a compressor's magic)
+has_bytes() {
+	od -An -v -tx1 "$1" | tr -d ' \n' | grep -q "$2"
+}
+
+# The bzImage's compression: xz by default, LZ4 on request from the same
+# kernel build (its decompressor built again), anything else refused.
+test_bzimage_compression_is_xz_or_lz4_on_request() {
+	printf '#include <stdio.h>\nint main(int c, char **v) { printf("bz %%s\\n", v[1]); return 4; }\n' >z.c
+	"$UKL_GCC" --bzimage -O2 -o xz.bz z.c
+	"$UKL_GCC" --bzimage=lz4 -O2 -o lz4.bz z.c
+	has_bytes xz.bz fd377a585a00 || fail "the default bzImage holds no xz stream"
+	has_bytes lz4.bz 02214c18 || fail "the --bzimage=lz4 image holds no LZ4 stream"
+	[ "$(stat -c %s xz.bz)" -lt "$(stat -c %s lz4.bz)" ] || fail "xz is not smaller than LZ4"
+	run_guest out --timeout 120 xz.bz -- xz
+	expect_status 4
+	expect_line out "bz xz"
+	run_guest out --timeout 120 lz4.bz -- lz4
+	expect_status 4
+	expect_line out "bz lz4"
+	if "$UKL_GCC" --bzimage=zstd -O2 -o zstd.bz z.c 2>err; then
+		fail "--bzimage=zstd was accepted"
+	fi
+	[ "$(wc -l <err)" -eq 1 ] && grep -q "use xz or lz4" err || fail "no one-line error for zstd: $(cat err)"
+	[ ! -e zstd.bz ] || fail "a refused --bzimage left zstd.bz behind"
+}
+
 # Issue 9: what gcc -static accepts, ukl-gcc accepts; build systems'
 # probes get gcc's answers; configure-style test programs run on the host.
 
