@@ -148,13 +148,16 @@ def echo(args):
 
 
 def syscall_phases(counts, console):
-    """{name: counts over that measurement}, from one run."""
-    names = []
+    """{name: counts over that measurement}, from one run, each with the
+    number of calls the guest says it made ("made", 0 if it does not)."""
+    names, made = [], []
     with open(console, errors="replace") as f:
         for line in f:
             words = line.split()
-            if len(words) == 3 and words[0] == "syscall" and words[2].startswith("ns="):
+            if len(words) >= 3 and words[0] == "syscall" and words[2].startswith("ns="):
                 names.append(words[1])
+                given = [w[6:] for w in words[3:] if w.startswith("calls=")]
+                made.append(int(given[0]) if given else 0)
     rows = read_lines(counts)
     execs = [i for i, r in enumerate(rows) if r["at"] == "begin_new_exec"]
     if not execs or not names:
@@ -162,12 +165,21 @@ def syscall_phases(counts, console):
     marks = [rows[execs[-1]]] + [r for r in rows[execs[-1]:] if r["at"] == "redirected_tty_write"]
     if len(marks) < len(names) + 1:
         sys.exit(f"counts: {len(names)} lines but {len(marks) - 1} console writes in {counts}")
-    return {name: delta(marks[i], marks[i + 1]) for i, name in enumerate(names)}
+    phases = {}
+    for i, name in enumerate(names):
+        phases[name] = delta(marks[i], marks[i + 1])
+        phases[name]["made"] = made[i]
+    return phases
 
 
 def calls(name, d):
-    """How many calls a measurement made: page faults for page-fault, one
-    per system call otherwise, a pair for "a+b" names."""
+    """How many calls a measurement made: what the guest printed, or for
+    output without it, page faults for page-fault and one per system call
+    otherwise, a pair for "a+b" names. The calls a process makes in the
+    vDSO (and UKL in the kernel's copy of it) are no system calls, so only
+    the guest's own count divides those right."""
+    if d["made"]:
+        return d["made"]
     if name == "page-fault":
         return d["faults"]
     return d["syscalls"] / (name.count("+") + 1)

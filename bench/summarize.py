@@ -2,7 +2,7 @@
 """Summaries for UKL's benchmarks: UKL against the normal process, as ratios.
 
   summarize.py syscall UKL_OUTPUT... -- PROCESS_OUTPUT...
-      Each file holds "syscall NAME ns=X" lines from one run of
+      Each file holds "syscall NAME ns=X [calls=N]" lines from one run of
       bench/guest/syscall-bench.c. Prints a table of medians and ratios.
 
   summarize.py echo --ukl CSV... --process CSV... [--plots DIR]
@@ -21,7 +21,7 @@ def syscall_costs(paths):
         with open(path, errors="replace") as f:
             for line in f:
                 parts = line.split()
-                if len(parts) == 3 and parts[0] == "syscall" and parts[2].startswith("ns="):
+                if len(parts) >= 3 and parts[0] == "syscall" and parts[2].startswith("ns="):
                     costs.setdefault(parts[1], []).append(float(parts[2][3:]))
     return costs
 

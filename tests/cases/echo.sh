@@ -74,6 +74,14 @@ test_bench_commands_run_end_to_end() {
 		fail "bench syscall: wrong last line"
 	grep -qE '^getppid +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' syscall.out ||
 		fail "bench syscall: no plugin counts for getppid"
+	# A clock read makes no system call in either mode: the plugin's
+	# figures must still be per call (a few dozen instructions), not
+	# the whole measurement's.
+	awk '$1 == "clock_gettime" && NF == 10 && $2 < 1000 && $6 < 1000 { ok = 1 }
+		END { exit !ok }' syscall.out ||
+		fail "bench syscall: the plugin's clock_gettime figures are not per call"
+	grep -qE '^getppid-full-path +[0-9.]+ +[0-9.]+ +[0-9.]+$' syscall.out ||
+		fail "bench syscall: no getppid on the full path (seccomp)"
 	"$UKL" bench echo --rounds 1 --count 300 --warmup 20 --port 17814 --out results \
 		>echo.out 2>&1 || { cat echo.out; fail "bench echo failed"; }
 	cat echo.out
